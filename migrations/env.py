@@ -1,0 +1,77 @@
+"""Async Alembic environment: the owner URL from zava-mcp settings, or the embedded default."""
+
+from __future__ import annotations
+
+import asyncio
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import pool
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from zava_mcp.db.models import SCHEMA, Base
+from zava_mcp.db.urls import resolve_urls
+from zava_mcp.infra.settings import Settings
+
+config = context.config
+if config.config_file_name is not None and config.attributes.get("configure_logging", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = Base.metadata
+MANAGED_SCHEMAS = {SCHEMA}
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    if type_ == "schema":
+        return name in MANAGED_SCHEMAS
+    return True
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        include_schemas=True,
+        include_name=include_name,
+        compare_type=True,
+        transaction_per_migration=True,
+    )
+
+
+def do_run_migrations(connection: Connection) -> None:
+    _configure(connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_async_migrations(url: object) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)  # type: ignore[arg-type]
+    async with engine.connect() as connection:
+        await connection.run_sync(do_run_migrations)
+    await engine.dispose()
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url="postgresql://",
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_schemas=True,
+        include_name=include_name,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        do_run_migrations(connection)
+    else:
+        asyncio.run(
+            run_async_migrations(config.attributes.get("url") or resolve_urls(Settings()).admin)
+        )

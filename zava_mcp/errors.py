@@ -1,0 +1,85 @@
+"""The error hierarchy. Every error has a stable ``error_code`` and a short, safe message.
+
+Messages never carry stack traces, SQL internals beyond a short reason, other tenants' values or
+connection details: they are shown to the model and the user as they are.
+"""
+
+from __future__ import annotations
+
+
+class MCPError(Exception):
+    """Base class: a failure the caller may see, with a stable code."""
+
+    error_code = "INTERNAL_ERROR"
+    retryable = False
+
+    def __init__(self, message: str, *, error_code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if error_code is not None:
+            self.error_code = error_code
+
+    def __str__(self) -> str:
+        return f"[{self.error_code}] {self.message}"
+
+
+class ConfigurationError(MCPError):
+    error_code = "CONFIGURATION_ERROR"
+
+
+class DatabaseError(MCPError):
+    error_code = "DATABASE_ERROR"
+
+
+class DatabaseUnavailableError(DatabaseError):
+    error_code = "DATABASE_UNAVAILABLE"
+    retryable = True
+
+
+class PoolTimeoutError(DatabaseError):
+    error_code = "POOL_TIMEOUT"
+    retryable = True
+
+
+class NotMigratedError(DatabaseError):
+    error_code = "NOT_MIGRATED"
+
+
+class QueryTimeoutError(DatabaseError):
+    error_code = "QUERY_TIMEOUT"
+
+
+class QueryRejectedError(MCPError):
+    """The SQL guard refused the query; the message names the construct."""
+
+    error_code = "QUERY_REJECTED"
+
+
+class QueryError(MCPError):
+    """The database refused a query the guard let through (bad column, type error...)."""
+
+    error_code = "QUERY_ERROR"
+
+
+class ValidationError(MCPError):
+    error_code = "VALIDATION_ERROR"
+
+
+class AuthenticationError(MCPError):
+    error_code = "UNAUTHENTICATED"
+
+
+class AuthorizationError(MCPError):
+    error_code = "FORBIDDEN"
+
+
+class NotFoundError(MCPError):
+    error_code = "NOT_FOUND"
+
+
+class EmbeddingError(MCPError):
+    error_code = "EMBEDDING_ERROR"
+
+
+class FeatureUnavailableError(MCPError):
+    error_code = "UNAVAILABLE"

@@ -1,0 +1,88 @@
+"""The one settings class. Every setting is read from ``ZAVA_*`` environment variables or ``.env``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+
+
+def _default_data_dir() -> Path:
+    return Path.cwd() / ".zava"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration for zava-mcp (see ``.env.example`` for every setting)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ZAVA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- database -------------------------------------------------------------------------
+    database_url: SecretStr | None = Field(
+        default=None,
+        description="Application-role URL used by tool queries. Unset: the embedded PostgreSQL.",
+    )
+    admin_database_url: SecretStr | None = Field(
+        default=None,
+        description="Owner/admin URL used by migrations and the seed. Unset: the embedded one.",
+    )
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for the embedded PostgreSQL (pgdata, credentials, logs).",
+    )
+    embedded_port: int = Field(default=54329, ge=1024, le=65535)
+    embedded_database: str = Field(default="zava", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+
+    pool_size: int = Field(default=10, ge=1, le=200)
+    pool_max_overflow: int = Field(default=10, ge=0, le=500)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
+    pool_recycle_s: int = Field(default=1800, ge=30)
+    command_timeout_s: float = Field(default=30.0, gt=0)
+    statement_timeout_ms: int = Field(default=15000, ge=100, le=600000)
+    lock_timeout_ms: int = Field(default=2000, ge=10, le=60000)
+
+    # --- query limits ---------------------------------------------------------------------
+    max_rows: int = Field(default=500, ge=1, le=100000)
+    max_cell_bytes: int = Field(default=4096, ge=64)
+    max_response_bytes: int = Field(default=1_000_000, ge=1024)
+
+    # --- identity ---------------------------------------------------------------------------
+    auth_mode: Literal["dev", "header", "jwt"] = "dev"
+    dev_manager_id: str | None = Field(
+        default=None, description="Identity for auth_mode=dev; unset: the first head-office user."
+    )
+
+    # --- server -----------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: str = "INFO"
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def uses_embedded(self) -> bool:
+        return self.database_url is None and self.admin_database_url is None
+
+    @cached_property
+    def pgdata(self) -> Path:
+        return self.data_dir.resolve() / "pgdata"
+
+
+def async_url(url: str) -> URL:
+    """Return ``url`` with the asyncpg driver, whatever postgres scheme it was given with."""
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql+asyncpg")
+
+
+def redact_url(url: str | URL) -> str:
+    """Render a URL with its password hidden, for messages and logs."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    return parsed.render_as_string(hide_password=True)
