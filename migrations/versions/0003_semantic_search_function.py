@@ -20,9 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 APP_ROLE = "zava_app"
-SIGNATURE = (
-    "retail.search_products_by_description(public.vector, double precision, integer, text)"
-)
+SIGNATURE = "retail.search_products_by_description(public.vector, double precision, integer, text)"
 
 
 def upgrade() -> None:

@@ -46,7 +46,9 @@ class Base(DeclarativeBase):
 
 
 def _pk() -> Mapped[uuid.UUID]:
-    return mapped_column(UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid())
+    return mapped_column(
+        UUID(as_uuid=True), primary_key=True, server_default=func.gen_random_uuid()
+    )
 
 
 def _created_at() -> Mapped[datetime]:
@@ -131,9 +133,7 @@ class ProductType(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (
-        CheckConstraint("cost >= 0 AND base_price >= 0", name="non_negative_prices"),
-    )
+    __table_args__ = (CheckConstraint("cost >= 0 AND base_price >= 0", name="non_negative_prices"),)
 
     id: Mapped[uuid.UUID] = _pk()
     sku: Mapped[str] = mapped_column(Text, unique=True)

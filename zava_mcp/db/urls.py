@@ -24,7 +24,7 @@ def embedded_from_settings(settings: Settings) -> EmbeddedPostgres:
 
 
 def resolve_urls(settings: Settings, *, start_embedded: bool = True) -> DatabaseUrls:
-    """Return the owner and application URLs, starting the embedded server when it is the default."""
+    """The owner and application URLs, starting the embedded server when it is the default."""
     if settings.uses_embedded:
         embedded = embedded_from_settings(settings)
         if start_embedded:

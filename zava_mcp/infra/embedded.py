@@ -2,7 +2,7 @@
 
 Layout under ``data_dir`` (default ``./.zava``)::
 
-    pgdata/             the cluster (owned by the ``embedded_postgres`` system user when run as root)
+    pgdata/             the cluster (owned by the ``embedded_postgres`` user when run as root)
     pgdata/server.log   the server log
     credentials.json    generated passwords for the superuser, owner and application logins (0600)
 
@@ -216,10 +216,23 @@ class EmbeddedPostgres:
                 "max_connections": "200",
                 **self.server_options,
             }
-            opts = " ".join(f"-c {k}={v!r}" if v == "" else f"-c {k}={v}" for k, v in options.items())
+            opts = " ".join(
+                f"-c {k}={v!r}" if v == "" else f"-c {k}={v}" for k, v in options.items()
+            )
             result = self._run(
-                [_bin("pg_ctl"), "-D", str(self.pgdata), "-l", str(self.log_path), "-w",
-                 "-t", "60", "-o", opts, "start"],
+                [
+                    _bin("pg_ctl"),
+                    "-D",
+                    str(self.pgdata),
+                    "-l",
+                    str(self.log_path),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    opts,
+                    "start",
+                ],
                 timeout=90,
             )
             if result.returncode != 0:
@@ -235,6 +248,33 @@ class EmbeddedPostgres:
         self._run([_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-m", "fast", "stop"], timeout=60)
         return True
 
+    def create_database(self, name: str) -> URL:
+        """Create another bootstrapped database in this cluster (tests, scratch work)."""
+        import asyncio
+
+        asyncio.run(self._bootstrap(name))
+        return self.url(OWNER_ROLE, database=name)
+
+    def drop_database(self, name: str) -> None:
+        import asyncio
+
+        asyncio.run(self._drop_database(name))
+
+    async def _drop_database(self, name: str) -> None:
+        import asyncpg
+
+        su = await asyncpg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=SUPERUSER,
+            password=self.credentials().superuser,
+            database="postgres",
+        )
+        try:
+            await su.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await su.close()
+
     # ----------------------------------------------------------------------------- bootstrap
     def bootstrap(self) -> None:
         """Create the owner and application logins, the database and the extension (idempotent).
@@ -245,29 +285,34 @@ class EmbeddedPostgres:
 
         asyncio.run(self._bootstrap())
 
-    async def _bootstrap(self) -> None:
+    async def _bootstrap(self, database: str | None = None) -> None:
         import asyncpg
 
+        database = database or self.database
         creds = self.credentials()
         su = await asyncpg.connect(
-            host="127.0.0.1", port=self.port, user=SUPERUSER, password=creds.superuser,
+            host="127.0.0.1",
+            port=self.port,
+            user=SUPERUSER,
+            password=creds.superuser,
             database="postgres",
         )
         try:
             await su.execute(bootstrap_roles_sql(creds.owner, creds.app))
-            exists = await su.fetchval(
-                "select 1 from pg_database where datname = $1", self.database
-            )
+            exists = await su.fetchval("select 1 from pg_database where datname = $1", database)
             if not exists:
-                await su.execute(f'CREATE DATABASE "{self.database}" OWNER {OWNER_ROLE}')
+                await su.execute(f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}')
         finally:
             await su.close()
         db = await asyncpg.connect(
-            host="127.0.0.1", port=self.port, user=SUPERUSER, password=creds.superuser,
-            database=self.database,
+            host="127.0.0.1",
+            port=self.port,
+            user=SUPERUSER,
+            password=creds.superuser,
+            database=database,
         )
         try:
-            await db.execute(bootstrap_database_sql(self.database))
+            await db.execute(bootstrap_database_sql(database))
         finally:
             await db.close()
 

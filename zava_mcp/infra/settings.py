@@ -1,4 +1,4 @@
-"""The one settings class. Every setting is read from ``ZAVA_*`` environment variables or ``.env``."""
+"""The one settings class: every setting comes from ``ZAVA_*`` environment variables or ``.env``."""
 
 from __future__ import annotations
 
@@ -56,16 +56,42 @@ class Settings(BaseSettings):
     dev_manager_id: str | None = Field(
         default=None, description="Identity for auth_mode=dev; unset: the first head-office user."
     )
+    jwt_jwks_url: str | None = None
+    jwt_public_key: str | None = Field(default=None, description="PEM public key (or HS secret)")
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_algorithm: str = "RS256"
+    jwt_identity_claim: str = "rls_user_id"
+    jwt_authorization_servers: list[str] = Field(
+        default_factory=list, description="Advertised in protected-resource metadata"
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="Addresses whose X-Forwarded-* and x-rls-user-id headers are honoured",
+    )
 
     # --- server -----------------------------------------------------------------------------
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    mcp_path: str = Field(default="/mcp", pattern=r"^/[A-Za-z0-9/_-]*$")
+    public_base_url: str | None = Field(
+        default=None, description="Public URL of the server (behind the proxy); default from host"
+    )
+    http_json_response: bool = Field(
+        default=False, description="Answer POSTs with plain JSON instead of an SSE stream"
+    )
+    allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host header values")
+    allowed_origins: list[str] = Field(default_factory=list, description="Browser origins")
     log_level: str = "INFO"
 
     @field_validator("log_level")
     @classmethod
     def _upper(cls, value: str) -> str:
         return value.upper()
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
 
     @property
     def uses_embedded(self) -> bool:
@@ -86,3 +112,8 @@ def redact_url(url: str | URL) -> str:
     """Render a URL with its password hidden, for messages and logs."""
     parsed = make_url(url) if isinstance(url, str) else url
     return parsed.render_as_string(hide_password=True)
+
+
+def asyncpg_dsn(url: URL) -> str:
+    """A libpq-style DSN for asyncpg from a SQLAlchemy URL (password included: never log it)."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,0 +1,21 @@
+# Shared by scripts/run, scripts/test and scripts/bench: a project venv with everything installed.
+# Sourced, not run. Re-installs only when pyproject.toml changed since the last install.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV="${ZAVA_VENV:-$ROOT/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+# shellcheck disable=SC1091
+. "$VENV/bin/activate"
+stamp="$VENV/.zava-installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  echo "==> installing into $VENV (first run takes a minute or two)" >&2
+  python -m pip install --quiet --upgrade pip >&2
+  # The exact CPU build of torch first: an unpinned torch would pull gigabytes of CUDA packages.
+  python -m pip install --quiet "torch==2.13.0" >&2
+  python -m pip install --quiet -e ".[local-embeddings,dev]" >&2
+  touch "$stamp"
+fi
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false

@@ -1,0 +1,78 @@
+"""Shared fixtures: one real embedded PostgreSQL per session, migrated by the real revisions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import pytest_asyncio
+
+from zava_mcp.db.identity import Identity
+from zava_mcp.db.migrations import upgrade
+from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
+from zava_mcp.infra.settings import asyncpg_dsn
+from zava_mcp.seed.catalogue import Catalogue, load_catalogue, stable_id
+from zava_mcp.seed.loader import SeedReport, seed
+
+TEST_SCALE = float(os.environ.get("ZAVA_TEST_SCALE", "0.02"))
+FAST_SERVER = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+def manager_identity(code: str) -> Identity:
+    return Identity(stable_id("manager", code))
+
+
+@pytest.fixture(scope="session")
+def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    data_dir = Path(tmp_path_factory.mktemp("zava-pg"))
+    server = EmbeddedPostgres(data_dir, port=free_port(), server_options=FAST_SERVER)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def migrated(pg: EmbeddedPostgres) -> EmbeddedPostgres:
+    upgrade("head", pg.admin_url())
+    return pg
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    seed_dir = os.environ.get("ZAVA_SEED_DIR")
+    return load_catalogue(Path(seed_dir)) if seed_dir else load_catalogue()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def seeded(migrated: EmbeddedPostgres, catalogue: Catalogue) -> SeedReport:
+    conn = await asyncpg.connect(asyncpg_dsn(migrated.admin_url()))
+    try:
+        return await seed(conn, catalogue, scale=TEST_SCALE, progress=False)
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def app_db(seeded: SeedReport, pg: EmbeddedPostgres) -> AsyncIterator[Database]:
+    db = Database.from_url(pg.app_url(), PoolConfig(pool_size=5, max_overflow=5))
+    yield db
+    await db.dispose()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def owner_conn(seeded: SeedReport, pg: EmbeddedPostgres) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(asyncpg_dsn(pg.admin_url()))
+    yield conn
+    await conn.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def app_conn(seeded: SeedReport, pg: EmbeddedPostgres) -> AsyncIterator[asyncpg.Connection]:
+    """A raw connection as the application role (for database-level checks)."""
+    conn = await asyncpg.connect(asyncpg_dsn(pg.app_url()))
+    yield conn
+    await conn.close()

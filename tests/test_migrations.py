@@ -1,0 +1,135 @@
+"""The real revisions: round trip, no drift, and the security posture they leave in the catalog."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+from alembic import command
+
+from zava_mcp.db.migrations import alembic_config, downgrade, upgrade
+from zava_mcp.db.models import TENANT_TABLES
+from zava_mcp.infra.embedded import APP_ROLE, EmbeddedPostgres
+from zava_mcp.infra.settings import asyncpg_dsn
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+
+async def _fetch(url: object, sql: str, *args: object) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(asyncpg_dsn(url))  # type: ignore[arg-type]
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+def test_upgrade_downgrade_upgrade_round_trip(pg: EmbeddedPostgres) -> None:
+    name = f"roundtrip_{uuid.uuid4().hex[:8]}"
+    url = pg.create_database(name)
+    try:
+        upgrade("head", url)
+        downgrade("base", url)
+        rows = asyncio.run(
+            _fetch(url, "select count(*) as n from pg_namespace where nspname = 'retail'")
+        )
+        assert rows[0]["n"] == 0
+        upgrade("head", url)
+        tables = asyncio.run(
+            _fetch(url, "select count(*) as n from pg_tables where schemaname = 'retail'")
+        )
+        assert tables[0]["n"] == 11
+        command.check(alembic_config(url))
+    finally:
+        pg.drop_database(name)
+
+
+def test_alembic_check_reports_no_drift(migrated: EmbeddedPostgres) -> None:
+    command.check(alembic_config(migrated.admin_url()))  # raises on any drift
+
+
+async def test_every_tenant_table_has_rls_enabled_and_forced(pg: EmbeddedPostgres) -> None:
+    rows = await _fetch(
+        pg.admin_url(),
+        "select relname, relrowsecurity, relforcerowsecurity from pg_class c "
+        "join pg_namespace n on n.oid = c.relnamespace where nspname = 'retail' and relkind = 'r'",
+    )
+    flags = {r["relname"]: (r["relrowsecurity"], r["relforcerowsecurity"]) for r in rows}
+    for table in TENANT_TABLES:
+        assert flags[table] == (True, True), table
+
+
+async def test_every_policy_column_has_a_btree_index(pg: EmbeddedPostgres) -> None:
+    rows = await _fetch(
+        pg.admin_url(),
+        """
+        select p.tablename, p.qual,
+               exists (select 1 from pg_index i join pg_class t on t.oid = i.indrelid
+                       join pg_attribute a on a.attrelid = t.oid and a.attnum = i.indkey[0]
+                       join pg_class ic on ic.oid = i.indexrelid
+                       join pg_am am on am.oid = ic.relam
+                       where t.relname = p.tablename and am.amname = 'btree'
+                         and p.qual like '%' || a.attname || ' = ANY%') as indexed
+        from pg_policies p where schemaname = 'retail'
+        """,
+    )
+    assert {r["tablename"] for r in rows} == set(TENANT_TABLES)
+    for row in rows:
+        assert row["indexed"], row["tablename"]
+        assert "get_user_store_list" in row["qual"]
+
+
+async def test_application_role_cannot_bypass_rls_and_owns_nothing(pg: EmbeddedPostgres) -> None:
+    role = (await _fetch(pg.admin_url(), "select * from pg_roles where rolname = $1", APP_ROLE))[0]
+    assert not role["rolsuper"]
+    assert not role["rolbypassrls"]
+    assert not role["rolcreaterole"]
+    assert not role["rolcreatedb"]
+    owned = await _fetch(
+        pg.admin_url(),
+        "select count(*) as n from pg_class c join pg_roles r on r.oid = c.relowner "
+        "where r.rolname = $1",
+        APP_ROLE,
+    )
+    assert owned[0]["n"] == 0
+    config = {item.split("=")[0] for item in role["rolconfig"] or []}
+    assert {
+        "default_transaction_read_only",
+        "statement_timeout",
+        "lock_timeout",
+        "idle_in_transaction_session_timeout",
+    } <= config
+
+
+async def test_every_security_definer_function_pins_search_path(pg: EmbeddedPostgres) -> None:
+    rows = await _fetch(
+        pg.admin_url(),
+        "select p.proname, p.proconfig from pg_proc p "
+        "join pg_namespace n on n.oid = p.pronamespace "
+        "where n.nspname = 'retail' and p.prosecdef",
+    )
+    names = {r["proname"] for r in rows}
+    assert {"get_current_user_store", "get_user_store_list"} <= names
+    for row in rows:
+        assert any(c.startswith("search_path=") for c in row["proconfig"] or []), row["proname"]
+
+
+async def test_application_role_cannot_write(app_conn: asyncpg.Connection) -> None:
+    with pytest.raises(asyncpg.exceptions.ReadOnlySQLTransactionError):
+        await app_conn.execute("delete from retail.orders")
+    # even in a read-write transaction it holds no write privilege
+    await app_conn.execute("begin read write")
+    try:
+        with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+            await app_conn.execute("delete from retail.orders")
+    finally:
+        await app_conn.execute("rollback")
+    with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+        await app_conn.execute("begin read write; create table retail.x (id int); rollback")
+    await app_conn.execute("rollback")
+
+
+async def test_application_role_cannot_call_set_config(app_conn: asyncpg.Connection) -> None:
+    with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+        await app_conn.fetchval("select set_config('zava.manager_id', $1, true)", str(uuid.uuid4()))

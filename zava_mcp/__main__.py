@@ -1,0 +1,3 @@
+from zava_mcp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,360 @@
+"""All SQL the services run. Every function takes a connection from a tenant-bound unit of work,
+so Row Level Security has already narrowed every tenant table to the caller's stores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+# --------------------------------------------------------------------------- agent SQL
+
+
+@dataclass
+class RawResult:
+    columns: list[str]
+    column_types: list[str]
+    rows: list[list[Any]]
+    truncated: bool = False
+    truncation_reasons: list[str] = field(default_factory=list)
+
+
+def _jsonable(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return str(value)
+
+
+def _cap_cell(value: Any, max_cell_bytes: int) -> tuple[Any, bool]:
+    if isinstance(value, str):
+        encoded = value.encode()
+        if len(encoded) > max_cell_bytes:
+            return encoded[:max_cell_bytes].decode(errors="ignore") + "…", True
+        return value, False
+    if isinstance(value, list | dict):
+        size = len(json.dumps(value, default=str))
+        if size > max_cell_bytes:
+            return json.dumps(value, default=str)[:max_cell_bytes] + "…", True
+    return value, False
+
+
+async def run_read_query(
+    conn: AsyncConnection,
+    sql: str,
+    *,
+    max_rows: int,
+    max_cell_bytes: int,
+    max_response_bytes: int,
+) -> RawResult:
+    """Run one guarded read through the extended protocol (prepare + cursor), never simple.
+
+    Fetches at most ``max_rows + 1`` rows to know whether the result was cut, and caps each cell
+    and the whole response in bytes.
+    """
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    statement = await driver.prepare(sql)
+    attributes = statement.get_attributes()
+    result = RawResult(
+        columns=[a.name for a in attributes],
+        column_types=[a.type.name for a in attributes],
+        rows=[],
+    )
+    budget = max_response_bytes
+    cell_cut = False
+    async for record in statement.cursor(prefetch=min(max_rows + 1, 1000)):
+        if len(result.rows) >= max_rows:
+            result.truncated = True
+            result.truncation_reasons.append(f"row cap of {max_rows} reached")
+            break
+        row = []
+        for value in record:
+            cell, cut = _cap_cell(_jsonable(value), max_cell_bytes)
+            cell_cut = cell_cut or cut
+            row.append(cell)
+        budget -= len(json.dumps(row, default=str))
+        if budget < 0:
+            result.truncated = True
+            result.truncation_reasons.append(f"response cap of {max_response_bytes} bytes reached")
+            break
+        result.rows.append(row)
+    if cell_cut:
+        result.truncated = True
+        result.truncation_reasons.append(f"cells longer than {max_cell_bytes} bytes were cut")
+    return result
+
+
+# --------------------------------------------------------------------------- health
+
+
+async def fetch_schema_revision(conn: AsyncConnection) -> str | None:
+    if (await conn.execute(text("select to_regclass('public.alembic_version')"))).scalar() is None:
+        return None
+    value = (await conn.execute(text("select version_num from public.alembic_version"))).scalar()
+    return str(value) if value is not None else None
+
+
+# --------------------------------------------------------------------------- identity
+
+
+@dataclass(frozen=True)
+class CurrentManager:
+    manager_id: uuid.UUID
+    full_name: str
+    access_level: str
+    region_id: uuid.UUID | None
+    store_id: uuid.UUID | None
+
+
+async def fetch_current_manager(conn: AsyncConnection) -> CurrentManager | None:
+    row = (
+        await conn.execute(
+            text(
+                "select manager_id, full_name, access_level, region_id, store_id "
+                "from retail.get_current_manager()"
+            )
+        )
+    ).first()
+    return CurrentManager(*row) if row else None
+
+
+@dataclass(frozen=True)
+class StoreRow:
+    id: uuid.UUID
+    code: str
+    name: str
+    location: str
+    region: str
+    is_online: bool
+
+
+async def fetch_visible_stores(conn: AsyncConnection) -> list[StoreRow]:
+    rows = await conn.execute(
+        text(
+            "select s.id, s.code, s.name, s.location, r.name, s.is_online "
+            "from retail.stores s join retail.regions r on r.id = s.region_id order by s.name"
+        )
+    )
+    return [StoreRow(*row) for row in rows]
+
+
+# --------------------------------------------------------------------------- schemas
+
+
+@dataclass
+class ColumnInfo:
+    name: str
+    data_type: str
+    nullable: bool
+    default: str | None
+
+
+@dataclass
+class ForeignKeyInfo:
+    columns: list[str]
+    references_table: str
+    references_columns: list[str]
+
+
+@dataclass
+class TableInfo:
+    name: str
+    columns: list[ColumnInfo]
+    primary_key: list[str]
+    foreign_keys: list[ForeignKeyInfo]
+    row_level_security: bool
+
+
+async def fetch_table_names(conn: AsyncConnection) -> list[str]:
+    rows = await conn.execute(
+        text(
+            "select c.relname from pg_catalog.pg_class c "
+            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+            "where n.nspname = 'retail' and c.relkind in ('r', 'v', 'm') "
+            "and has_table_privilege(c.oid, 'SELECT') order by 1"
+        )
+    )
+    return [r[0] for r in rows]
+
+
+async def fetch_table_info(conn: AsyncConnection, table: str) -> TableInfo:
+    columns = [
+        ColumnInfo(*row)
+        for row in await conn.execute(
+            text(
+                "select a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), "
+                "not a.attnotnull, pg_catalog.pg_get_expr(d.adbin, d.adrelid) "
+                "from pg_catalog.pg_attribute a "
+                "left join pg_catalog.pg_attrdef d "
+                "  on d.adrelid = a.attrelid and d.adnum = a.attnum "
+                "where a.attrelid = cast(:t as regclass) and a.attnum > 0 and not a.attisdropped "
+                "order by a.attnum"
+            ),
+            {"t": f"retail.{table}"},
+        )
+    ]
+    constraints = await conn.execute(
+        text(
+            "select con.contype, "
+            "  array(select a.attname from unnest(con.conkey) with ordinality k(n, i) "
+            "        join pg_catalog.pg_attribute a "
+            "          on a.attrelid = con.conrelid and a.attnum = k.n "
+            "        order by k.i), "
+            "  ft.relname, "
+            "  array(select a.attname from unnest(con.confkey) with ordinality k(n, i) "
+            "        join pg_catalog.pg_attribute a on a.attrelid = con.confrelid "
+            "         and a.attnum = k.n order by k.i) "
+            "from pg_catalog.pg_constraint con "
+            "left join pg_catalog.pg_class ft on ft.oid = con.confrelid "
+            "where con.conrelid = cast(:t as regclass) and con.contype in ('p', 'f') "
+            "order by con.conname"
+        ),
+        {"t": f"retail.{table}"},
+    )
+    primary_key: list[str] = []
+    foreign_keys: list[ForeignKeyInfo] = []
+    for contype, cols, ftable, fcols in constraints:
+        if contype == "p":
+            primary_key = list(cols)
+        else:
+            foreign_keys.append(ForeignKeyInfo(list(cols), ftable, list(fcols)))
+    rls = (
+        await conn.execute(
+            text("select relrowsecurity from pg_catalog.pg_class where oid = cast(:t as regclass)"),
+            {"t": f"retail.{table}"},
+        )
+    ).scalar_one()
+    return TableInfo(table, columns, primary_key, foreign_keys, bool(rls))
+
+
+async def fetch_valid_values(conn: AsyncConnection, table: str) -> dict[str, Any]:
+    """Values worth showing the model for ``table``; RLS limits them to what the caller sees."""
+    values: dict[str, Any] = {}
+    if table in ("stores", "orders", "customers", "inventory", "order_items"):
+        rows = await conn.execute(text("select name from retail.stores order by name"))
+        values["store_names"] = [r[0] for r in rows]
+    if table in ("products", "categories", "product_types", "order_items", "inventory"):
+        rows = await conn.execute(text("select name from retail.categories order by name"))
+        values["category_names"] = [r[0] for r in rows]
+    if table == "product_types":
+        rows = await conn.execute(text("select name from retail.product_types order by name"))
+        values["product_type_names"] = [r[0] for r in rows]
+    if table == "regions":
+        rows = await conn.execute(text("select name from retail.regions order by name"))
+        values["region_names"] = [r[0] for r in rows]
+    if table == "orders":
+        row = (
+            await conn.execute(text("select min(order_date), max(order_date) from retail.orders"))
+        ).one()
+        values["order_date_range"] = [_jsonable(row[0]), _jsonable(row[1])]
+        rows = await conn.execute(text("select distinct status from retail.orders order by 1"))
+        values["status_values"] = [r[0] for r in rows]
+    return values
+
+
+# --------------------------------------------------------------------------- sales analytics
+
+
+@dataclass
+class PeriodTotals:
+    revenue: float
+    orders: int
+    units: int
+    customers: int
+
+
+async def fetch_store(conn: AsyncConnection, store_id: uuid.UUID) -> StoreRow | None:
+    row = (
+        await conn.execute(
+            text(
+                "select s.id, s.code, s.name, s.location, r.name, s.is_online from retail.stores s "
+                "join retail.regions r on r.id = s.region_id where s.id = :id"
+            ),
+            {"id": store_id},
+        )
+    ).first()
+    return StoreRow(*row) if row else None
+
+
+async def fetch_period_totals(
+    conn: AsyncConnection, store_id: uuid.UUID, start: dt.date, end: dt.date
+) -> PeriodTotals:
+    row = (
+        await conn.execute(
+            text(
+                "with o as (select id, total_amount, customer_id from retail.orders "
+                "  where store_id = :s and order_date >= :a and order_date < :b "
+                "  and status not in ('cancelled', 'returned')) "
+                "select (select coalesce(sum(total_amount), 0) from o), (select count(*) from o), "
+                "(select coalesce(sum(i.quantity), 0) from retail.order_items i "
+                "  join o on o.id = i.order_id where i.store_id = :s), "
+                "(select count(distinct customer_id) from o)"
+            ),
+            {"s": store_id, "a": start, "b": end},
+        )
+    ).one()
+    return PeriodTotals(float(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+async def fetch_top_categories(
+    conn: AsyncConnection, store_id: uuid.UUID, start: dt.date, end: dt.date, limit: int = 5
+) -> list[tuple[str, float, int]]:
+    rows = await conn.execute(
+        text(
+            "select c.name, sum(i.line_total), sum(i.quantity) from retail.order_items i "
+            "join retail.orders o on o.id = i.order_id and o.store_id = i.store_id "
+            "join retail.products p on p.id = i.product_id "
+            "join retail.categories c on c.id = p.category_id "
+            "where o.store_id = :s and o.order_date >= :a and o.order_date < :b "
+            "and o.status not in ('cancelled', 'returned') "
+            "group by c.name order by 2 desc limit :n"
+        ),
+        {"s": store_id, "a": start, "b": end, "n": limit},
+    )
+    return [(r[0], float(r[1]), int(r[2])) for r in rows]
+
+
+async def fetch_top_products(
+    conn: AsyncConnection, store_id: uuid.UUID, start: dt.date, end: dt.date, limit: int = 5
+) -> list[tuple[str, str, float, int]]:
+    rows = await conn.execute(
+        text(
+            "select p.sku, p.name, sum(i.line_total), sum(i.quantity) from retail.order_items i "
+            "join retail.orders o on o.id = i.order_id and o.store_id = i.store_id "
+            "join retail.products p on p.id = i.product_id "
+            "where o.store_id = :s and o.order_date >= :a and o.order_date < :b "
+            "and o.status not in ('cancelled', 'returned') "
+            "group by p.sku, p.name order by 3 desc limit :n"
+        ),
+        {"s": store_id, "a": start, "b": end, "n": limit},
+    )
+    return [(r[0], r[1], float(r[2]), int(r[3])) for r in rows]
+
+
+async def fetch_latest_order_date(conn: AsyncConnection, store_id: uuid.UUID) -> dt.date | None:
+    value = (
+        await conn.execute(
+            text("select max(order_date) from retail.orders where store_id = :s"), {"s": store_id}
+        )
+    ).scalar_one()
+    return value  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Seed the retail database: ``python -m zava_mcp.seed``."""

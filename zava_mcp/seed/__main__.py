@@ -1,0 +1,69 @@
+"""``python -m zava_mcp.seed [--scale F] [--reset]``: load the catalogue and generated history."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from zava_mcp.db.urls import resolve_urls
+from zava_mcp.errors import MCPError
+from zava_mcp.infra.settings import Settings, asyncpg_dsn
+from zava_mcp.seed.catalogue import DEFAULT_SEED_DIR, CatalogueError, load_catalogue
+from zava_mcp.seed.loader import SeedReport, connect, seed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m zava_mcp.seed", description=__doc__)
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply the default volume (50,000 customers, 200,000 orders)",
+    )
+    parser.add_argument("--reset", action="store_true", help="empty every table and reload")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+async def run(args: argparse.Namespace, settings: Settings) -> SeedReport:
+    if not 0.001 <= args.scale <= 100:
+        raise SystemExit("--scale must be between 0.001 and 100")
+    urls = await asyncio.to_thread(resolve_urls, settings)
+    catalogue = load_catalogue(DEFAULT_SEED_DIR)
+    conn = await connect(asyncpg_dsn(urls.admin))
+    try:
+        return await seed(
+            conn,
+            catalogue,
+            scale=args.scale,
+            reset=args.reset,
+            progress=not args.no_progress and sys.stderr.isatty(),
+        )
+    finally:
+        await conn.close()
+
+
+def print_report(report: SeedReport) -> None:
+    if report.skipped:
+        print("already seeded: nothing added (use --reset to reload)")
+    else:
+        rate = report.total_rows / report.seconds if report.seconds else 0
+        print(f"seeded {report.total_rows:,} rows in {report.seconds:.1f}s ({rate:,.0f} rows/s)")
+    for table, count in report.rows.items():
+        print(f"  {table:<32} {count:>10,}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        report = asyncio.run(run(args, Settings()))
+    except (MCPError, CatalogueError) as exc:
+        print(f"seed failed: {exc}", file=sys.stderr)
+        return 2
+    print_report(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,219 @@
+"""Bulk loading with COPY, in one transaction: a seed is whole or absent, never partial."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import asyncpg
+from tqdm import tqdm
+
+from zava_mcp.errors import DatabaseUnavailableError, NotMigratedError
+from zava_mcp.seed.catalogue import Catalogue
+from zava_mcp.seed.generate import Generator, Scale
+
+ALL_TABLES = (
+    "order_items",
+    "orders",
+    "inventory",
+    "customers",
+    "product_description_embeddings",
+    "products",
+    "product_types",
+    "categories",
+    "managers",
+    "stores",
+    "regions",
+)
+CHUNK = 20_000
+
+
+@dataclass
+class SeedReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    skipped: bool = False
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(dsn, timeout=10)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise DatabaseUnavailableError(f"cannot connect to the database: {_short(exc)}") from None
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+async def ensure_migrated(conn: asyncpg.Connection) -> None:
+    missing = await conn.fetchval(
+        "select count(*) from unnest($1::text[]) t where to_regclass('retail.' || t) is null",
+        list(ALL_TABLES),
+    )
+    if missing:
+        raise NotMigratedError(
+            "the database is not migrated; run `alembic upgrade head` (or `zava-mcp migrate`) first"
+        )
+
+
+async def table_counts(conn: asyncpg.Connection) -> dict[str, int]:
+    counts = {}
+    for table in reversed(ALL_TABLES):
+        counts[table] = int(await conn.fetchval(f"select count(*) from retail.{table}"))
+    return counts
+
+
+async def seed(
+    conn: asyncpg.Connection,
+    catalogue: Catalogue,
+    *,
+    scale: float = 1.0,
+    reset: bool = False,
+    progress: bool = True,
+    after_load: Callable[[asyncpg.Connection], Any] | None = None,
+) -> SeedReport:
+    """Load the catalogue and generated history unless already there (``reset`` reloads)."""
+    await ensure_migrated(conn)
+    started = time.perf_counter()
+    report = SeedReport()
+    async with conn.transaction():
+        await conn.execute("SET LOCAL synchronous_commit = off")
+        if reset:
+            await conn.execute(
+                "TRUNCATE " + ", ".join(f"retail.{t}" for t in ALL_TABLES) + " CASCADE"
+            )
+        elif await conn.fetchval("select exists(select 1 from retail.products)"):
+            report.skipped = True
+            report.rows = await table_counts(conn)
+            return report
+        bar = tqdm(total=None, unit=" rows", disable=not progress, desc="seeding", leave=False)
+        try:
+            await _load_catalogue(conn, catalogue, report, bar)
+            generator = Generator(catalogue, Scale.of(scale))
+            await _copy(
+                conn, "customers", Generator.customer_columns, generator.customers(), report, bar
+            )
+            await _copy(conn, "orders", Generator.order_columns, generator.orders(), report, bar)
+            await _copy(
+                conn, "order_items", Generator.item_columns, generator.order_items, report, bar
+            )
+            generator.order_items.clear()
+            await _copy(
+                conn, "inventory", Generator.inventory_columns, generator.inventory(), report, bar
+            )
+        finally:
+            bar.close()
+        if after_load is not None:
+            await after_load(conn)
+    for table in reversed(ALL_TABLES):
+        await conn.execute(f"ANALYZE retail.{table}")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+async def _load_catalogue(
+    conn: asyncpg.Connection, catalogue: Catalogue, report: SeedReport, bar: tqdm
+) -> None:
+    await _copy(
+        conn,
+        "regions",
+        ("id", "code", "name"),
+        [(r.id, r.code, r.name) for r in catalogue.regions],
+        report,
+        bar,
+    )
+    await _copy(
+        conn,
+        "stores",
+        ("id", "code", "name", "location", "region_id", "is_online"),
+        [(s.id, s.code, s.name, s.location, s.region_id, s.is_online) for s in catalogue.stores],
+        report,
+        bar,
+    )
+    await _copy(
+        conn,
+        "managers",
+        ("id", "code", "full_name", "email", "access_level", "store_id", "region_id"),
+        [
+            (m.id, m.code, m.full_name, m.email, m.access_level, m.store_id, m.region_id)
+            for m in catalogue.managers
+        ],
+        report,
+        bar,
+    )
+    await conn.executemany(
+        "update retail.stores set manager_id = $1 where id = $2",
+        [(m.id, m.store_id) for m in catalogue.managers if m.access_level == "store"],
+    )
+    await _copy(
+        conn,
+        "categories",
+        ("id", "name", "description"),
+        [(c.id, c.name, c.description) for c in catalogue.categories],
+        report,
+        bar,
+    )
+    await _copy(
+        conn,
+        "product_types",
+        ("id", "category_id", "name"),
+        [(t.id, t.category_id, t.name) for t in catalogue.product_types],
+        report,
+        bar,
+    )
+    await _copy(
+        conn,
+        "products",
+        (
+            "id",
+            "sku",
+            "name",
+            "description",
+            "category_id",
+            "product_type_id",
+            "cost",
+            "base_price",
+        ),
+        [
+            (
+                p.id,
+                p.sku,
+                p.name,
+                p.description,
+                p.category_id,
+                p.product_type_id,
+                p.cost,
+                p.base_price,
+            )
+            for p in catalogue.products
+        ],
+        report,
+        bar,
+    )
+
+
+async def _copy(
+    conn: asyncpg.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    rows: Iterable[tuple[object, ...]],
+    report: SeedReport,
+    bar: tqdm,
+) -> None:
+    bar.set_description(f"seeding {table}")
+    iterator: Iterator[tuple[object, ...]] = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        await conn.copy_records_to_table(
+            table, schema_name="retail", columns=list(columns), records=chunk
+        )
+        report.rows[table] = report.rows.get(table, 0) + len(chunk)
+        bar.update(len(chunk))

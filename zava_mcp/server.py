@@ -1,0 +1,370 @@
+"""The protocol layer: the FastMCP server "Zava Retail Analytics".
+
+Tools are thin: typed, bounded parameters, a docstring written for the model, a structured result
+with a compact text form, and one call into a service. Errors leave as MCP tool errors carrying
+``[ERROR_CODE] short message``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastmcp import FastMCP
+from fastmcp.exceptions import ToolError
+from fastmcp.server.middleware import Middleware, MiddlewareContext
+from fastmcp.tools.base import ToolResult
+from loguru import logger
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from zava_mcp.auth import IdentityResolver, build_auth
+from zava_mcp.db.identity import Identity
+from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.errors import FeatureUnavailableError, MCPError
+from zava_mcp.health import readiness
+from zava_mcp.infra.settings import Settings
+from zava_mcp.services.base import Limits, ServiceContext
+from zava_mcp.services.identity import IdentityService
+from zava_mcp.services.query import QueryService
+from zava_mcp.services.sales import SalesAnalyticsService, TimePeriod
+from zava_mcp.services.schema import SchemaService
+from zava_mcp.services.schemas import (
+    ProductSearchResult,
+    QueryResult,
+    StorePerformance,
+    TableSchemas,
+    WhoAmI,
+)
+
+SERVER_NAME = "Zava Retail Analytics"
+INSTRUCTIONS = """\
+Answers questions about Zava's DIY retail business (stores, customers, orders, inventory,
+products) from PostgreSQL. Every row you see is already limited to the caller's stores by the
+database: never add store filters for security, only for the question. Start with
+`get_current_user_info` to learn who is asking and which stores they have, and with
+`get_multiple_table_schemas` before writing SQL for `execute_sales_query`. Tables live in the
+`retail` schema. Amounts are in GBP. Errors come back as `[CODE] message`."""
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class AppState:
+    """Built in the lifespan (or handed in by tests); read by the tools."""
+
+    settings: Settings
+    db: Database | None = None
+    identity: IdentityResolver | None = None
+    services: dict[str, Any] = field(default_factory=dict)
+    owns_db: bool = False
+
+    def service(self, name: str) -> Any:
+        if name not in self.services:
+            raise FeatureUnavailableError("the server is starting or stopping; try again")
+        return self.services[name]
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        max_rows=settings.max_rows,
+        max_cell_bytes=settings.max_cell_bytes,
+        max_response_bytes=settings.max_response_bytes,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        lock_timeout_ms=settings.lock_timeout_ms,
+    )
+
+
+def pool_config_from(settings: Settings) -> PoolConfig:
+    return PoolConfig(
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_max_overflow,
+        pool_timeout_s=settings.pool_timeout_s,
+        pool_recycle_s=settings.pool_recycle_s,
+        command_timeout_s=settings.command_timeout_s,
+    )
+
+
+def build_services(state: AppState) -> None:
+    assert state.db is not None
+    ctx = ServiceContext(db=state.db, limits=limits_from(state.settings))
+    state.services = {
+        "query": QueryService(ctx),
+        "schema": SchemaService(ctx),
+        "sales": SalesAnalyticsService(ctx),
+        "identity": IdentityService(ctx),
+    }
+
+
+def result(model: BaseModel, text: str) -> ToolResult:
+    return ToolResult(content=text, structured_content=model.model_dump(mode="json"))
+
+
+def schema_of(model: type[BaseModel]) -> dict[str, Any]:
+    return model.model_json_schema()
+
+
+class ErrorMiddleware(Middleware):
+    """Typed errors become tool errors with their code; anything else a generic, safe message."""
+
+    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+        try:
+            return await call_next(context)
+        except MCPError as exc:
+            raise ToolError(f"[{exc.error_code}] {exc.message}") from None
+        except ToolError:
+            raise
+        except Exception:
+            logger.exception("unexpected failure in tool {}", getattr(context.message, "name", "?"))
+            raise ToolError("[INTERNAL_ERROR] the server hit an unexpected error") from None
+
+
+def build_server(
+    settings: Settings,
+    *,
+    database: Database | None = None,
+    dev_identity: Identity | None = None,
+    startup: Callable[[AppState], Awaitable[None]] | None = None,
+) -> FastMCP:
+    """The FastMCP server. ``database`` and ``dev_identity`` let tests hand in what they built."""
+    state = AppState(settings=settings, db=database)
+
+    @asynccontextmanager
+    async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
+        if state.db is None:
+            import asyncio
+
+            from zava_mcp.db.urls import resolve_urls
+
+            urls = await asyncio.to_thread(resolve_urls, settings)
+            state.db = Database.from_url(urls.app, pool_config_from(settings))
+            state.owns_db = True
+        if startup is not None:
+            await startup(state)
+        identity = dev_identity
+        if settings.auth_mode == "dev" and identity is None:
+            identity = await _default_dev_identity(settings, state.db)
+        state.identity = IdentityResolver(settings, identity)
+        if settings.auth_mode == "dev":
+            logger.warning(
+                "auth_mode=dev: EVERY caller is served as manager {}; never expose this server",
+                identity,
+            )
+        build_services(state)
+        try:
+            yield {"state": state}
+        finally:
+            state.services = {}
+            if state.owns_db and state.db is not None:
+                await state.db.dispose()
+                state.db = None
+
+    mcp = FastMCP(
+        SERVER_NAME,
+        instructions=INSTRUCTIONS,
+        auth=build_auth(settings),
+        lifespan=lifespan,
+        middleware=[ErrorMiddleware()],
+        mask_error_details=True,
+    )
+    mcp.state = state  # type: ignore[attr-defined]
+
+    @mcp.custom_route("/healthz", methods=["GET"], include_in_schema=False)
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @mcp.custom_route("/readyz", methods=["GET"], include_in_schema=False)
+    async def readyz(_: Request) -> JSONResponse:
+        ready, checks = await readiness(state.db)
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    def caller() -> Identity:
+        if state.identity is None:
+            raise FeatureUnavailableError("the server is starting or stopping; try again")
+        return state.identity.current()
+
+    read_only = {"readOnlyHint": True, "openWorldHint": False}
+
+    @mcp.tool(output_schema=schema_of(QueryResult), annotations=read_only)
+    async def execute_sales_query(
+        postgresql_query: Annotated[
+            str,
+            Field(
+                description="One read-only PostgreSQL SELECT (CTEs, window functions, "
+                "aggregates allowed) over tables in the retail schema.",
+                min_length=1,
+                max_length=20000,
+            ),
+        ],
+    ) -> ToolResult:
+        """Run one read-only SQL query over Zava's retail data and return its rows.
+
+        Use schema-qualified names (retail.orders, retail.order_items, retail.customers,
+        retail.inventory, retail.products, retail.categories, retail.product_types,
+        retail.stores, retail.regions). Rows are already limited to the stores the caller may
+        see. Results are capped (see `truncated`): aggregate in SQL rather than fetching raw
+        rows. Only one SELECT statement; anything that writes or changes settings is refused.
+        """
+        out = await state.service("query").execute(identity=caller(), sql=postgresql_query)
+        return result(out, out.to_text())
+
+    @mcp.tool(output_schema=schema_of(TableSchemas), annotations=read_only)
+    async def get_multiple_table_schemas(
+        table_names: Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=100)]],
+            Field(
+                description="Table names in the retail schema, e.g. ['orders', 'order_items']",
+                min_length=1,
+                max_length=20,
+            ),
+        ],
+    ) -> ToolResult:
+        """Describe tables before querying them: columns and types, primary and foreign keys,
+        and useful valid values (store names, categories, order date range, statuses) limited to
+        what the caller may see."""
+        out = await state.service("schema").get_table_schemas(
+            identity=caller(), table_names=table_names
+        )
+        return result(out, out.to_text())
+
+    @mcp.tool(output_schema=schema_of(StorePerformance), annotations=read_only)
+    async def get_store_performance(
+        store_id: Annotated[
+            str,
+            Field(
+                description="The store's id (UUID), code or name, from get_current_user_info",
+                min_length=1,
+                max_length=100,
+            ),
+        ],
+        time_period: Annotated[
+            TimePeriod, Field(description="The period to report on, ending at the latest data")
+        ] = "last_30_days",
+    ) -> ToolResult:
+        """Revenue, orders, average order value, units, customers, top categories and products
+        for one store over a period, with the change against the previous period and short
+        plain-language insights. Stores the caller may not see are refused."""
+        out = await state.service("sales").get_store_performance(
+            identity=caller(), store=store_id, time_period=time_period
+        )
+        return result(out, out.to_text())
+
+    @mcp.tool(output_schema=schema_of(ProductSearchResult), annotations=read_only)
+    async def semantic_search_products(
+        query_description: Annotated[
+            str,
+            Field(
+                description="What the customer wants, in plain words, e.g. 'cordless drill for "
+                "hard wood'",
+                min_length=2,
+                max_length=1000,
+            ),
+        ],
+        max_results: Annotated[int, Field(description="How many products", ge=1, le=50)] = 10,
+        similarity_threshold: Annotated[
+            float, Field(description="Minimum cosine similarity, 0 to 1", ge=0.0, le=1.0)
+        ] = 0.3,
+        in_stock_only: Annotated[
+            bool, Field(description="Only products in stock at the caller's stores")
+        ] = False,
+    ) -> ToolResult:
+        """Find products whose descriptions match a natural-language need (semantic search over
+        the catalogue), most similar first, with name, SKU, category, type and price."""
+        service = state.services.get("products")
+        if service is None:
+            raise FeatureUnavailableError("semantic search is not configured on this server")
+        out = await service.search(
+            identity=caller(),
+            query=query_description,
+            max_results=max_results,
+            similarity_threshold=similarity_threshold,
+            in_stock_only=in_stock_only,
+        )
+        return result(out, out.to_text())
+
+    @mcp.tool(annotations=read_only)
+    async def get_current_utc_date() -> str:
+        """The current date and time in UTC (ISO 8601), for questions about 'this month' etc."""
+        return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+    @mcp.tool(output_schema=schema_of(WhoAmI), annotations=read_only)
+    async def get_current_user_info() -> ToolResult:
+        """Who is asking: name, access level (store, region or head_office) and the stores
+        whose data they can see. Call this first."""
+        out = await state.service("identity").whoami(identity=caller())
+        return result(out, out.to_text())
+
+    @mcp.resource(
+        "retail://schema/{table}",
+        description="The schema of one retail table, with valid values the caller may see",
+        mime_type="application/json",
+    )
+    async def table_schema_resource(table: str) -> str:
+        try:
+            out = await state.service("schema").get_table_schemas(
+                identity=caller(), table_names=[table]
+            )
+        except MCPError as exc:
+            raise ValueError(f"[{exc.error_code}] {exc.message}") from None
+        return out.tables[0].model_dump_json(indent=2)
+
+    @mcp.prompt(description="A weekly review of one store's sales, stock and customers")
+    def weekly_store_review(
+        store: Annotated[str, Field(description="Store name, code or id")],
+    ) -> str:
+        return (
+            f"Prepare a weekly review for the store '{store}'. First call get_current_user_info "
+            "to confirm the store is yours. Then call get_store_performance with "
+            "time_period='last_7_days' and 'last_30_days'. Use execute_sales_query to list "
+            "products with stock_level below 5 at that store (retail.inventory joined to "
+            "retail.products) and the week's top customers by spend. Finish with three concrete "
+            "actions for the store manager."
+        )
+
+    @mcp.prompt(description="Answer a sales question with SQL, checking the schema first")
+    def sales_question(
+        question: Annotated[str, Field(description="The business question")],
+        style: Literal["brief", "detailed"] = "brief",
+    ) -> str:
+        return (
+            f"Question: {question}\nCall get_multiple_table_schemas for the tables you need, "
+            "then answer with one execute_sales_query call that aggregates in SQL. "
+            f"Give a {style} answer with the figures and the period they cover."
+        )
+
+    return mcp
+
+
+async def _default_dev_identity(settings: Settings, db: Database) -> Identity:
+    if settings.dev_manager_id:
+        return Identity.parse(settings.dev_manager_id)
+    from zava_mcp.seed.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    head_office = next(m for m in catalogue.managers if m.access_level == "head_office")
+    return Identity(head_office.id)
+
+
+def build_http_app(mcp: FastMCP, settings: Settings) -> Any:
+    """The streamable-HTTP ASGI app: stateless, so replicas can sit behind a proxy."""
+    from starlette.middleware import Middleware as ASGIMiddleware
+
+    from zava_mcp.auth import TrustedProxyMiddleware, parse_networks
+
+    return mcp.http_app(
+        path=settings.mcp_path,
+        stateless_http=True,
+        json_response=settings.http_json_response,
+        middleware=[
+            ASGIMiddleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
+        ],
+        allowed_hosts=settings.allowed_hosts or None,
+        allowed_origins=settings.allowed_origins or None,
+    )

@@ -1,0 +1,165 @@
+"""Store performance: revenue, orders, basket, top sellers and change against the last period."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from zava_mcp.db import queries
+from zava_mcp.db.identity import Identity
+from zava_mcp.errors import AuthorizationError
+from zava_mcp.services.base import ServiceContext
+from zava_mcp.services.schemas import (
+    CategorySales,
+    PeriodMetrics,
+    ProductSales,
+    StorePerformance,
+)
+
+TimePeriod = Literal[
+    "last_7_days",
+    "last_30_days",
+    "last_90_days",
+    "last_365_days",
+    "month_to_date",
+    "quarter_to_date",
+    "year_to_date",
+]
+TIME_PERIODS: tuple[str, ...] = TimePeriod.__args__  # type: ignore[attr-defined]
+
+
+def period_bounds(period: str, as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """Start (inclusive) and end (exclusive) of ``period`` ending on ``as_of``."""
+    end = as_of + dt.timedelta(days=1)
+    if period.startswith("last_") and period.endswith("_days"):
+        days = int(period.removeprefix("last_").removesuffix("_days"))
+        return end - dt.timedelta(days=days), end
+    if period == "month_to_date":
+        return as_of.replace(day=1), end
+    if period == "quarter_to_date":
+        return as_of.replace(month=(as_of.month - 1) // 3 * 3 + 1, day=1), end
+    if period == "year_to_date":
+        return as_of.replace(month=1, day=1), end
+    raise ValueError(period)
+
+
+def previous_bounds(period: str, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    """The comparable period before: same length, or the same span a year/quarter/month back."""
+    if period == "year_to_date":
+        return start.replace(year=start.year - 1), end.replace(year=end.year - 1)
+    length = end - start
+    return start - length, start
+
+
+def _change(now: float, before: float) -> float | None:
+    if before == 0:
+        return None
+    return round((now - before) / before * 100, 1)
+
+
+def _metrics(start: dt.date, end: dt.date, totals: queries.PeriodTotals) -> PeriodMetrics:
+    aov = totals.revenue / totals.orders if totals.orders else 0.0
+    return PeriodMetrics(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        revenue=round(totals.revenue, 2),
+        orders=totals.orders,
+        average_order_value=round(aov, 2),
+        units=totals.units,
+        customers=totals.customers,
+    )
+
+
+def build_insights(perf: StorePerformance) -> list[str]:
+    insights: list[str] = []
+    c = perf.current
+    if c.orders == 0:
+        return ["No completed orders in this period."]
+    if perf.revenue_change_pct is not None:
+        direction = "up" if perf.revenue_change_pct >= 0 else "down"
+        insights.append(
+            f"Revenue is {direction} {abs(perf.revenue_change_pct):.1f}% on the previous period "
+            f"({perf.previous.revenue:,.2f} -> {c.revenue:,.2f})."
+        )
+    if (
+        perf.average_order_value_change_pct is not None
+        and abs(perf.average_order_value_change_pct) >= 5
+    ):
+        direction = "larger" if perf.average_order_value_change_pct > 0 else "smaller"
+        insights.append(
+            f"Baskets are {direction}: average order value {c.average_order_value:,.2f} "
+            f"({perf.average_order_value_change_pct:+.1f}%)."
+        )
+    if perf.top_categories:
+        top = perf.top_categories[0]
+        share = top.revenue / c.revenue * 100 if c.revenue else 0
+        insights.append(f"{top.category} leads with {share:.0f}% of revenue.")
+    if perf.top_products:
+        best = perf.top_products[0]
+        insights.append(f"Best seller: {best.name} ({best.units} units, {best.revenue:,.2f}).")
+    if c.customers:
+        insights.append(
+            f"{c.customers} distinct customers, {c.orders / c.customers:.2f} orders each."
+        )
+    return insights
+
+
+class SalesAnalyticsService:
+    """Business metrics for one store, as the caller sees it."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+
+    async def resolve_store(self, *, identity: Identity, store: str) -> uuid.UUID:
+        """A store id from its UUID, code or name, among the caller's stores only."""
+        async with self.ctx.db.unit_of_work(identity) as conn:
+            stores = await queries.fetch_visible_stores(conn)
+        wanted = store.strip().lower()
+        for row in stores:
+            if wanted in (str(row.id), row.code.lower(), row.name.lower()):
+                return row.id
+        raise AuthorizationError("that store is not one of the stores you can see")
+
+    async def get_store_performance(
+        self, *, identity: Identity, store: str, time_period: str, today: dt.date | None = None
+    ) -> StorePerformance:
+        """Metrics for ``time_period`` against the period before; other stores are refused."""
+        store_id = await self.resolve_store(identity=identity, store=store)
+        today = today or dt.datetime.now(dt.UTC).date()
+        async with self.ctx.db.unit_of_work(identity) as conn:
+            row = await queries.fetch_store(conn, store_id)
+            if row is None:
+                raise AuthorizationError("that store is not one of the stores you can see")
+            latest = await queries.fetch_latest_order_date(conn, store_id)
+            as_of = min(today, latest) if latest else today
+            start, end = period_bounds(time_period, as_of)
+            prev_start, prev_end = previous_bounds(time_period, start, end)
+            now_totals = await queries.fetch_period_totals(conn, store_id, start, end)
+            prev_totals = await queries.fetch_period_totals(conn, store_id, prev_start, prev_end)
+            categories = await queries.fetch_top_categories(conn, store_id, start, end)
+            products = await queries.fetch_top_products(conn, store_id, start, end)
+        current = _metrics(start, end, now_totals)
+        previous = _metrics(prev_start, prev_end, prev_totals)
+        perf = StorePerformance(
+            store_id=str(store_id),
+            store_name=row.name,
+            time_period=time_period,
+            as_of=as_of.isoformat(),
+            current=current,
+            previous=previous,
+            revenue_change_pct=_change(current.revenue, previous.revenue),
+            orders_change_pct=_change(current.orders, previous.orders),
+            average_order_value_change_pct=_change(
+                current.average_order_value, previous.average_order_value
+            ),
+            top_categories=[
+                CategorySales(category=c, revenue=round(r, 2), units=u) for c, r, u in categories
+            ],
+            top_products=[
+                ProductSales(sku=s, name=n, revenue=round(r, 2), units=u) for s, n, r, u in products
+            ],
+            insights=[],
+        )
+        perf.insights = build_insights(perf)
+        return perf
