@@ -8,14 +8,14 @@ with a compact text form, and one call into a service. Errors leave as MCP tool 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
-from fastmcp.server.middleware import Middleware, MiddlewareContext
 from fastmcp.tools.base import ToolResult
 from loguru import logger
 from pydantic import BaseModel, Field
@@ -50,7 +50,8 @@ database: never add store filters for security, only for the question. Start wit
 `get_multiple_table_schemas` before writing SQL for `execute_sales_query`. Tables live in the
 `retail` schema. Amounts are in GBP. Errors come back as `[CODE] message`."""
 
-M = TypeVar("M", bound=BaseModel)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -108,19 +109,26 @@ def schema_of(model: type[BaseModel]) -> dict[str, Any]:
     return model.model_json_schema()
 
 
-class ErrorMiddleware(Middleware):
-    """Typed errors become tool errors with their code; anything else a generic, safe message."""
+def tool_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Typed errors leave as ``[CODE] message`` tool errors; anything else as a generic one.
 
-    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+    Applied inside each tool so FastMCP sees a ToolError (logged without a traceback) rather
+    than masking our message away.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return await call_next(context)
+            return await fn(*args, **kwargs)
         except MCPError as exc:
             raise ToolError(f"[{exc.error_code}] {exc.message}") from None
         except ToolError:
             raise
         except Exception:
-            logger.exception("unexpected failure in tool {}", getattr(context.message, "name", "?"))
+            logger.exception("unexpected failure in tool {}", fn.__name__)
             raise ToolError("[INTERNAL_ERROR] the server hit an unexpected error") from None
+
+    return wrapper
 
 
 def build_server(
@@ -168,7 +176,6 @@ def build_server(
         instructions=INSTRUCTIONS,
         auth=build_auth(settings),
         lifespan=lifespan,
-        middleware=[ErrorMiddleware()],
         mask_error_details=True,
     )
     mcp.state = state  # type: ignore[attr-defined]
@@ -193,6 +200,7 @@ def build_server(
     read_only = {"readOnlyHint": True, "openWorldHint": False}
 
     @mcp.tool(output_schema=schema_of(QueryResult), annotations=read_only)
+    @tool_errors
     async def execute_sales_query(
         postgresql_query: Annotated[
             str,
@@ -216,6 +224,7 @@ def build_server(
         return result(out, out.to_text())
 
     @mcp.tool(output_schema=schema_of(TableSchemas), annotations=read_only)
+    @tool_errors
     async def get_multiple_table_schemas(
         table_names: Annotated[
             list[Annotated[str, Field(min_length=1, max_length=100)]],
@@ -235,6 +244,7 @@ def build_server(
         return result(out, out.to_text())
 
     @mcp.tool(output_schema=schema_of(StorePerformance), annotations=read_only)
+    @tool_errors
     async def get_store_performance(
         store_id: Annotated[
             str,
@@ -257,6 +267,7 @@ def build_server(
         return result(out, out.to_text())
 
     @mcp.tool(output_schema=schema_of(ProductSearchResult), annotations=read_only)
+    @tool_errors
     async def semantic_search_products(
         query_description: Annotated[
             str,
@@ -290,11 +301,13 @@ def build_server(
         return result(out, out.to_text())
 
     @mcp.tool(annotations=read_only)
+    @tool_errors
     async def get_current_utc_date() -> str:
         """The current date and time in UTC (ISO 8601), for questions about 'this month' etc."""
         return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
     @mcp.tool(output_schema=schema_of(WhoAmI), annotations=read_only)
+    @tool_errors
     async def get_current_user_info() -> ToolResult:
         """Who is asking: name, access level (store, region or head_office) and the stores
         whose data they can see. Call this first."""
@@ -365,6 +378,7 @@ def build_http_app(mcp: FastMCP, settings: Settings) -> Any:
         middleware=[
             ASGIMiddleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
         ],
+        host_origin_protection="auto",
         allowed_hosts=settings.allowed_hosts or None,
         allowed_origins=settings.allowed_origins or None,
     )

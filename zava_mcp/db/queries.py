@@ -215,7 +215,7 @@ async def fetch_table_info(conn: AsyncConnection, table: str) -> TableInfo:
     ]
     constraints = await conn.execute(
         text(
-            "select con.contype, "
+            "select con.contype::text, "
             "  array(select a.attname from unnest(con.conkey) with ordinality k(n, i) "
             "        join pg_catalog.pg_attribute a "
             "          on a.attrelid = con.conrelid and a.attnum = k.n "

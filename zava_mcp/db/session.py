@@ -12,10 +12,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import sqlalchemy.exc
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -42,9 +43,22 @@ class PoolConfig:
     application_name: str = "zava-mcp"
 
 
+def disable_asyncpg_jit_toggle(driver_connection: Any) -> None:
+    """Stop asyncpg from calling ``set_config('jit', ...)`` around type introspection.
+
+    The application role may not execute ``set_config`` (that is what keeps agent SQL from
+    rebinding its identity), and asyncpg toggles JIT with it whenever it meets a type it has not
+    seen (``name[]``, ``vector``...). JIT is already off for our sessions (``jit=off`` server
+    setting), so telling asyncpg the server has no JIT changes nothing else.
+    """
+    caps = getattr(driver_connection, "_server_caps", None)
+    if caps is not None and getattr(caps, "jit", False):
+        driver_connection._server_caps = caps._replace(jit=False)
+
+
 def create_engine(url: URL, config: PoolConfig | None = None) -> AsyncEngine:
     cfg = config or PoolConfig()
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=cfg.pool_size,
         max_overflow=cfg.max_overflow,
@@ -57,6 +71,12 @@ def create_engine(url: URL, config: PoolConfig | None = None) -> AsyncEngine:
             "server_settings": {"application_name": cfg.application_name, "jit": "off"},
         },
     )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        disable_asyncpg_jit_toggle(dbapi_connection.driver_connection)
+
+    return engine
 
 
 def translate_error(exc: BaseException) -> MCPError:
