@@ -32,7 +32,7 @@ async def test_unit_of_work_is_read_only_with_limits(app_db: Database) -> None:
 async def test_timeout_is_typed_and_pool_stays_healthy(app_db: Database) -> None:
     with pytest.raises(QueryTimeoutError):
         async with app_db.unit_of_work(None, statement_timeout_ms=100) as conn:
-            await conn.execute(text("select pg_sleep(2)"))
+            await conn.execute(text("select count(*) from generate_series(1, 500000000)"))
     for _ in range(3):
         async with app_db.unit_of_work(None) as conn:
             assert (await conn.execute(text("select 1"))).scalar_one() == 1

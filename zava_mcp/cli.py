@@ -81,6 +81,111 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _clients(args: argparse.Namespace, settings: Settings) -> int:
+    """Ready-to-paste client configurations for one manager of each access level."""
+    import json
+    import shutil
+
+    from zava_mcp.seed.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    url = f"{settings.base_url}{settings.mcp_path}"
+    picks = {}
+    for level, label in (
+        ("store", "store-manager"),
+        ("region", "regional-manager"),
+        ("head_office", "head-office"),
+    ):
+        manager = next(m for m in catalogue.managers if m.access_level == level)
+        picks[f"zava-{label}"] = manager
+    vscode = {
+        "servers": {
+            name: {"type": "http", "url": url, "headers": {"x-rls-user-id": str(m.id)}}
+            for name, m in picks.items()
+        }
+    }
+    command = shutil.which("zava-mcp") or "zava-mcp"
+    claude = {
+        "mcpServers": {
+            name: {
+                "command": command,
+                "args": ["serve", "--transport", "stdio"],
+                "env": {
+                    "ZAVA_AUTH_MODE": "dev",
+                    "ZAVA_DEV_MANAGER_ID": str(m.id),
+                    "ZAVA_DATA_DIR": str(settings.data_dir.resolve()),
+                },
+            }
+            for name, m in picks.items()
+        }
+    }
+    who = ", ".join(f"{name}: {m.full_name} ({m.access_level})" for name, m in picks.items())
+    print(f"# Managers: {who}")
+    print("# VS Code: .vscode/mcp.json (HTTP; the server must run in ZAVA_AUTH_MODE=header,")
+    print("# which trusts x-rls-user-id from loopback only: for local use)")
+    print(json.dumps(vscode, indent=2))
+    print("# Claude Desktop: claude_desktop_config.json (stdio, one fixed identity per entry)")
+    print(json.dumps(claude, indent=2))
+    return 0
+
+
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from zava_mcp.db.posture import check_posture, failures, render
+    from zava_mcp.db.urls import resolve_urls
+    from zava_mcp.infra.settings import asyncpg_dsn
+    from zava_mcp.seed.loader import connect
+
+    async def run() -> int:
+        urls = await asyncio.to_thread(resolve_urls, settings)
+        conn = await connect(asyncpg_dsn(urls.app))
+        try:
+            findings = await check_posture(conn)
+        finally:
+            await conn.close()
+        print(render(findings))
+        bad = failures(findings)
+        print("posture: " + ("FAILED" if bad else "ok"))
+        return 1 if bad else 0
+
+    return asyncio.run(run())
+
+
+def _bootstrap_sql(args: argparse.Namespace, settings: Settings) -> int:
+    from zava_mcp.infra.embedded import bootstrap_database_sql, bootstrap_roles_sql
+
+    print("-- Run as a superuser. 1) in any database:")
+    print(bootstrap_roles_sql("<owner-password>", "<app-password>"))
+    print(f'-- 2) CREATE DATABASE "{args.database}" OWNER zava_owner; then in that database:')
+    print(bootstrap_database_sql(args.database))
+    return 0
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    import asyncio
+
+    from zava_mcp.db.audit import verify_chain
+    from zava_mcp.db.urls import resolve_urls
+    from zava_mcp.infra.settings import asyncpg_dsn
+    from zava_mcp.seed.loader import connect
+
+    async def run() -> int:
+        urls = await asyncio.to_thread(resolve_urls, settings)
+        conn = await connect(asyncpg_dsn(urls.admin))
+        try:
+            report = await verify_chain(conn)
+        finally:
+            await conn.close()
+        if report.ok:
+            print(f"audit chain intact: {report.rows} rows")
+            return 0
+        print(f"audit chain BROKEN at row id {report.first_bad_id} ({report.rows} rows)")
+        return 1
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zava-mcp", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="same as python -m zava_mcp.seed")
     seed.add_argument("seed_args", nargs=argparse.REMAINDER)
     seed.set_defaults(handler=_seed)
+    doctor = sub.add_parser("doctor", help="check the application role's security posture")
+    doctor.set_defaults(handler=_doctor)
+    bsql = sub.add_parser("bootstrap-sql", help="print the superuser set-up SQL for a DBA")
+    bsql.add_argument("--database", default="zava")
+    bsql.set_defaults(handler=_bootstrap_sql)
+    audit_cmd = sub.add_parser("audit", help="verify the audit trail's hash chain")
+    audit_cmd.add_argument("action", choices=("verify",))
+    audit_cmd.set_defaults(handler=_audit)
+    clients = sub.add_parser("clients", help="print VS Code and Claude Desktop configurations")
+    clients.set_defaults(handler=_clients)
     serve = sub.add_parser("serve", help="serve MCP over streamable HTTP (default) or stdio")
     serve.add_argument("--transport", choices=("http", "stdio"), default="http")
     serve.add_argument("--host")

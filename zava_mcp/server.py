@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
+import time
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
+from fastmcp.server.middleware import Middleware, MiddlewareContext
 from fastmcp.tools.base import ToolResult
 from loguru import logger
 from pydantic import BaseModel, Field
@@ -23,9 +27,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from zava_mcp.auth import IdentityResolver, build_auth
+from zava_mcp.db import audit
+from zava_mcp.db.audit import AuditRecord
 from zava_mcp.db.identity import Identity
+from zava_mcp.db.posture import check_posture, failures, render
 from zava_mcp.db.session import Database, PoolConfig
-from zava_mcp.errors import FeatureUnavailableError, MCPError
+from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, MCPError
 from zava_mcp.health import readiness
 from zava_mcp.infra.settings import Settings
 from zava_mcp.services.base import Limits, ServiceContext
@@ -131,6 +138,87 @@ def tool_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     return wrapper
 
 
+ERROR_CODE = re.compile(r"^\[([A-Z_]+)\]")
+
+
+def rows_in(structured: dict[str, Any] | None) -> int | None:
+    if not structured:
+        return None
+    for key in ("row_count",):
+        if isinstance(structured.get(key), int):
+            return int(structured[key])
+    for key in ("results", "tables", "stores"):
+        if isinstance(structured.get(key), list):
+            return len(structured[key])
+    return None
+
+
+class AuditMiddleware(Middleware):
+    """One audit row per tool call (including refused, failed and timed-out ones), written in
+    its own transaction; the call's log lines carry its request id, identity and tool."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+        tool = str(getattr(context.message, "name", "?"))
+        arguments = dict(getattr(context.message, "arguments", None) or {})
+        request_id = uuid.uuid4().hex[:16]
+        identity: Identity | None = None
+        try:
+            if self.state.identity is not None:
+                identity = self.state.identity.current()
+        except MCPError:
+            identity = None
+        started = time.perf_counter()
+        outcome, error_code, rows = "ok", None, None
+        with logger.contextualize(request_id=request_id, identity=str(identity or "-"), tool=tool):
+            try:
+                response = await call_next(context)
+                rows = rows_in(getattr(response, "structured_content", None))
+                return response
+            except Exception as exc:
+                outcome = "error"
+                match = ERROR_CODE.match(str(exc))
+                error_code = (
+                    match.group(1)
+                    if match
+                    else (
+                        "VALIDATION_ERROR" if "validation error" in str(exc) else "INTERNAL_ERROR"
+                    )
+                )
+                raise
+            finally:
+                duration_ms = (time.perf_counter() - started) * 1000
+                logger.info(
+                    "tool call {} {} in {:.1f} ms", tool, error_code or outcome, duration_ms
+                )
+                await self._record(
+                    AuditRecord(
+                        manager_id=identity.manager_id if identity else None,
+                        tool=tool,
+                        arguments=arguments,
+                        rows_returned=rows,
+                        duration_ms=duration_ms,
+                        outcome=outcome,
+                        error_code=error_code,
+                        request_id=request_id,
+                    )
+                )
+
+    async def _record(self, entry: AuditRecord) -> None:
+        if self.state.db is None:
+            return
+        try:
+            await audit.record(self.state.db, entry)
+        except Exception as exc:
+            # Fail closed: a call we could not audit returns no data.
+            logger.error("audit write failed: {}", type(exc).__name__)
+            raise ToolError(
+                "[AUDIT_UNAVAILABLE] the call could not be recorded; try again shortly"
+            ) from None
+
+
 def build_server(
     settings: Settings,
     *,
@@ -151,6 +239,7 @@ def build_server(
             urls = await asyncio.to_thread(resolve_urls, settings)
             state.db = Database.from_url(urls.app, pool_config_from(settings))
             state.owns_db = True
+        await enforce_posture(state.db)
         if startup is not None:
             await startup(state)
         identity = dev_identity
@@ -176,6 +265,7 @@ def build_server(
         instructions=INSTRUCTIONS,
         auth=build_auth(settings),
         lifespan=lifespan,
+        middleware=[AuditMiddleware(state)],
         mask_error_details=True,
     )
     mcp.state = state  # type: ignore[attr-defined]
@@ -353,6 +443,20 @@ def build_server(
         )
 
     return mcp
+
+
+async def enforce_posture(db: Database) -> None:
+    """Refuse to serve when the application role could escape RLS or rebind its identity."""
+    async with db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        findings = await check_posture(driver)
+    bad = failures(findings)
+    if bad:
+        logger.error("security posture check failed:\n{}", render(findings))
+        raise ConfigurationError(
+            "refusing to serve: the application role fails the security posture check "
+            f"({', '.join(f.check for f in bad)}); run `zava-mcp doctor`"
+        )
 
 
 async def _default_dev_identity(settings: Settings, db: Database) -> Identity:

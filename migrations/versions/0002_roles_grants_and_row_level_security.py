@@ -50,6 +50,8 @@ ROLE_SETTINGS = {
     "statement_timeout": "'30s'",
     "lock_timeout": "'2s'",
     "idle_in_transaction_session_timeout": "'60s'",
+    # unqualified names in agent SQL mean retail tables (the SQL guard assumes the same)
+    "search_path": "retail, public",
 }
 UUID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 

@@ -64,6 +64,12 @@ def _draw(rng: random.Random, attrs: dict[str, list[Value]]) -> tuple[dict[str, 
     return slots, factor
 
 
+def _fill(template: str, slots: dict[str, str]) -> str:
+    """Format twice, so a slot's text may itself name other slots (``"{size} Membrane"``)."""
+    text = template.format(**slots)
+    return text.format(**slots) if "{" in text else text
+
+
 def _tidy(text: str) -> str:
     text = " ".join(text.split())
     return text.replace(" ,", ",").replace(" .", ".")
@@ -79,8 +85,11 @@ def _retail(price: float) -> float:
 def _prices(rng: random.Random, spec: ProductType, factor: float) -> tuple[str, str]:
     low, high = spec.price
     middle = math.sqrt(low * high)
-    price = middle * factor * rng.uniform(0.8, 1.2)
-    base = _retail(min(max(price, low), high))
+    # Squash the factor on a log scale so prices stay inside [low, high] without piling up
+    # on the bounds.
+    span = math.log(high / middle)
+    price = middle * math.exp(span * math.tanh(math.log(factor * rng.uniform(0.85, 1.15)) / span))
+    base = _retail(price)
     markup = rng.uniform(0.25, 0.60)
     cost = round(base / (1 + markup), 2)
     return f"{cost:.2f}", f"{base:.2f}"
@@ -98,7 +107,7 @@ def build_products(
             if attempts > 2000:
                 raise RuntimeError(f"cannot make {spec.count} distinct {spec.name}")
             slots, factor = _draw(rng, spec.attrs)
-            name = _tidy(rng.choice(spec.names).format(**slots))
+            name = _tidy(_fill(rng.choice(spec.names), slots))
             if name in seen_names:
                 continue
             slots["name"] = name
@@ -107,15 +116,13 @@ def build_products(
                 rng.choice(spec.details),
                 rng.choice(spec.suits),
             ]
-            description = _tidy(" ".join(s.format(**slots) for s in sentences))
-            if description in seen_descs:
+            description = _tidy(" ".join(_fill(s, slots) for s in sentences))
+            if description in seen_descs or not 25 <= len(description.split()) <= 60:
                 continue
             seen_names.add(name)
             seen_descs.add(description)
             made += 1
             cost, base = _prices(rng, spec, factor)
             sku = f"{category.code}-{spec.code}-{made:04d}"
-            products.append(
-                Product(sku, name, category.name, spec.name, description, cost, base)
-            )
+            products.append(Product(sku, name, category.name, spec.name, description, cost, base))
     return products

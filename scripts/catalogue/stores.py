@@ -18,7 +18,7 @@ PHYSICAL_STORES: list[tuple[str, str, str, str]] = [
     ("southampton", "Southampton", "Hampshire", "south"),
     ("norwich", "Norwich", "Norfolk", "east"),
     ("cambridge", "Cambridge", "Cambridgeshire", "east"),
-    ("bristol", "Bristol", "Bristol", "west"),
+    ("bristol", "Bristol", "City of Bristol", "west"),
     ("exeter", "Exeter", "Devon", "west"),
 ]
 
@@ -71,9 +71,7 @@ def manager_rows() -> list[list[str]]:
     for store_code, full_name in STORE_MANAGERS.items():
         rows.append([f"sm-{store_code}", full_name, _email(full_name), "store", store_code, ""])
     for region_code, full_name in REGIONAL_MANAGERS.items():
-        rows.append(
-            [f"rm-{region_code}", full_name, _email(full_name), "region", "", region_code]
-        )
+        rows.append([f"rm-{region_code}", full_name, _email(full_name), "region", "", region_code])
     for code, full_name in HEAD_OFFICE:
         rows.append([code, full_name, _email(full_name), "head_office", "", ""])
     return rows

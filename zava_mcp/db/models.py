@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Identity,
     Index,
     Integer,
     MetaData,
@@ -23,10 +25,11 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SCHEMA = "retail"
+AUDIT_SCHEMA = "audit"
 EMBEDDING_DIMENSIONS = 1536
 
 NAMING_CONVENTION = {
@@ -234,3 +237,29 @@ class ProductDescriptionEmbedding(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     created_at: Mapped[datetime] = _created_at()
+
+
+class ToolCallAudit(Base):
+    """One row per tool call, appended by ``audit.record_tool_call`` (see revision 0004)."""
+
+    __tablename__ = "tool_calls"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('ok', 'error')", name="outcome"),
+        {"schema": "audit"},
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    called_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.clock_timestamp(), index=True
+    )
+    manager_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True), index=True)
+    tool: Mapped[str] = mapped_column(Text)
+    arguments: Mapped[dict[str, object]] = mapped_column(JSONB)
+    arguments_hash: Mapped[str] = mapped_column(Text)
+    rows_returned: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[Decimal] = mapped_column(Numeric(12, 3))
+    outcome: Mapped[str] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(Text)
+    row_hash: Mapped[str] = mapped_column(Text)

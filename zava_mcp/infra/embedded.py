@@ -343,16 +343,68 @@ $$;
 """
 
 
+#: pg_catalog functions the application role must not run: they set configuration (the
+#: identity), run SQL strings no parser sees, sleep, take advisory locks, signal or watch other
+#: backends. Revoked from PUBLIC (needs a superuser), granted back to the owner only.
+CLOSED_FUNCTIONS = (
+    "set_config",
+    "query_to_xml",
+    "query_to_xml_and_xmlschema",
+    "query_to_xmlschema",
+    "cursor_to_xml",
+    "cursor_to_xmlschema",
+    "table_to_xml",
+    "table_to_xml_and_xmlschema",
+    "table_to_xmlschema",
+    "schema_to_xml",
+    "schema_to_xml_and_xmlschema",
+    "schema_to_xmlschema",
+    "database_to_xml",
+    "database_to_xml_and_xmlschema",
+    "database_to_xmlschema",
+    "ts_stat",
+    "pg_sleep",
+    "pg_sleep_for",
+    "pg_sleep_until",
+    "pg_cancel_backend",
+    "pg_terminate_backend",
+    "pg_stat_get_activity",
+    "pg_notify",
+)
+CLOSED_PREFIXES = ("pg_advisory", "pg_try_advisory")
+CLOSED_VIEWS = ("pg_stat_activity",)
+
+
 def bootstrap_database_sql(database: str) -> str:
-    """Database-level set-up that needs a superuser: the extension and the closed set_config."""
+    """Database-level set-up that needs a superuser: the extension and the closed functions.
+
+    ``zava-mcp bootstrap-sql`` prints this for a DBA to run on an external server.
+    """
+    names = ", ".join(f"'{n}'" for n in CLOSED_FUNCTIONS)
+    prefixes = " OR ".join(f"p.proname LIKE '{p}%'" for p in CLOSED_PREFIXES)
+    views = ", ".join(f"pg_catalog.{v}" for v in CLOSED_VIEWS)
     return f"""
 CREATE EXTENSION IF NOT EXISTS vector;
 REVOKE ALL ON DATABASE "{database}" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {OWNER_ROLE};
 GRANT CONNECT ON DATABASE "{database}" TO {APP_ROLE};
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-REVOKE EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) TO {OWNER_ROLE};
+DO $$
+DECLARE
+  f regprocedure;
+BEGIN
+  FOR f IN
+    SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = 'pg_catalog' AND (p.proname IN ({names}) OR {prefixes})
+  LOOP
+    EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {OWNER_ROLE}', f);
+  END LOOP;
+END
+$$;
+REVOKE SELECT ON {views} FROM PUBLIC;
+GRANT SELECT ON {views} TO {OWNER_ROLE};
 """
 
 

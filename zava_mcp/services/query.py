@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from zava_mcp.db import queries
 from zava_mcp.db.guard import check_query
 from zava_mcp.db.identity import Identity
@@ -17,7 +19,8 @@ class QueryService:
 
     async def execute(self, *, identity: Identity, sql: str) -> QueryResult:
         """Check ``sql`` with the SQL guard, then run it as ``identity``; raises typed errors."""
-        guarded = check_query(sql)
+        # the parser runs on a big-stack thread of its own; keep the event loop free meanwhile
+        guarded = await asyncio.to_thread(check_query, sql)
         limits = self.ctx.limits
         async with self.ctx.db.unit_of_work(
             identity,
