@@ -32,6 +32,12 @@ WEED_CONTROL = ProductType(
             "moss, algae and grassy weeds",
             "annual and perennial weeds",
         ],
+        "pests": [
+            "creeping weeds",
+            "weeds and moss",
+            "tough, deep-rooted weeds",
+            "weeds that keep coming back",
+        ],
         "kind": [
             (
                 "{lsize} Weed Killer Concentrate",
@@ -47,14 +53,14 @@ WEED_CONTROL = ProductType(
                 0.7,
                 {
                     "what": "a trigger-spray weed killer that starts killing weeds in hours",
-                    "how": "Spray the leaves; results show in 24 hours and it is rain-fast in one.",
+                    "how": "Spray the leaves: results show in a day, rain-fast in an hour.",
                 },
             ),
             (
                 "Path & Patio Weed Killer {lsize}",
                 0.9,
                 {
-                    "what": "a long-lasting weed killer that stops weeds regrowing on hard surfaces",
+                    "what": "a long-lasting weed killer that stops weeds regrowing on paving",
                     "how": "One application keeps {area} clear of weeds for up to six months.",
                 },
             ),
@@ -109,9 +115,9 @@ WEED_CONTROL = ProductType(
     details=["{how}"],
     suits=[
         "Ideal for {user} keeping {area} tidy.",
-        "A reliable way for {user} to deal with {weeds}.",
+        "A reliable way for {user} to deal with {pests}.",
         "Suits {user} who want less weeding and more time enjoying the garden.",
-        "Recommended for {user} battling {weeds} in {area}.",
+        "Recommended for {user} battling {pests} across {area}.",
     ],
 )
 
