@@ -13,9 +13,11 @@ import pytest_asyncio
 from zava_mcp.db.identity import Identity
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.embeddings import LocalEmbedder
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
 from zava_mcp.infra.settings import asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue, load_catalogue, stable_id
+from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.seed.loader import SeedReport, seed
 
 TEST_SCALE = float(os.environ.get("ZAVA_TEST_SCALE", "0.02"))
@@ -48,10 +50,22 @@ def catalogue() -> Catalogue:
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def seeded(migrated: EmbeddedPostgres, catalogue: Catalogue) -> SeedReport:
+async def embedder() -> AsyncIterator[LocalEmbedder]:
+    """The packaged local model, loaded once per session (offline)."""
+    model = LocalEmbedder()
+    yield model
+    await model.aclose()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def seeded(
+    migrated: EmbeddedPostgres, catalogue: Catalogue, embedder: LocalEmbedder
+) -> SeedReport:
     conn = await asyncpg.connect(asyncpg_dsn(migrated.admin_url()))
     try:
-        return await seed(conn, catalogue, scale=TEST_SCALE, progress=False)
+        report = await seed(conn, catalogue, scale=TEST_SCALE, progress=False)
+        report.embeddings = await embed_catalogue(conn, embedder)
+        return report
     finally:
         await conn.close()
 

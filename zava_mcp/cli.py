@@ -6,8 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError as PydanticValidationError
+
 from zava_mcp.errors import MCPError
-from zava_mcp.infra.settings import Settings
+from zava_mcp.infra.settings import Settings, settings_error
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
@@ -224,4 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args, settings))
     except MCPError as exc:
         print(f"zava-mcp: {exc}", file=sys.stderr)
+        return 2
+    except PydanticValidationError as exc:
+        print(f"zava-mcp: invalid setting: {settings_error(exc)}", file=sys.stderr)
         return 2

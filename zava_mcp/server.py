@@ -7,6 +7,7 @@ with a compact text form, and one call into a service. Errors leave as MCP tool 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import re
@@ -32,11 +33,13 @@ from zava_mcp.db.audit import AuditRecord
 from zava_mcp.db.identity import Identity
 from zava_mcp.db.posture import check_posture, failures, render
 from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.embeddings import Embedder, build_embedder
 from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, MCPError
 from zava_mcp.health import readiness
 from zava_mcp.infra.settings import Settings
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.identity import IdentityService
+from zava_mcp.services.products import ProductSearchService
 from zava_mcp.services.query import QueryService
 from zava_mcp.services.sales import SalesAnalyticsService, TimePeriod
 from zava_mcp.services.schema import SchemaService
@@ -70,6 +73,7 @@ class AppState:
     identity: IdentityResolver | None = None
     services: dict[str, Any] = field(default_factory=dict)
     owns_db: bool = False
+    embedder: Embedder | None = None
 
     def service(self, name: str) -> Any:
         if name not in self.services:
@@ -106,6 +110,10 @@ def build_services(state: AppState) -> None:
         "sales": SalesAnalyticsService(ctx),
         "identity": IdentityService(ctx),
     }
+    if state.embedder is not None:
+        state.services["products"] = ProductSearchService(
+            ctx, state.embedder, probes=state.settings.search_probes
+        )
 
 
 def result(model: BaseModel, text: str) -> ToolResult:
@@ -224,16 +232,15 @@ def build_server(
     *,
     database: Database | None = None,
     dev_identity: Identity | None = None,
+    embedder: Embedder | None = None,
     startup: Callable[[AppState], Awaitable[None]] | None = None,
 ) -> FastMCP:
     """The FastMCP server. ``database`` and ``dev_identity`` let tests hand in what they built."""
-    state = AppState(settings=settings, db=database)
+    state = AppState(settings=settings, db=database, embedder=embedder)
 
     @asynccontextmanager
     async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
         if state.db is None:
-            import asyncio
-
             from zava_mcp.db.urls import resolve_urls
 
             urls = await asyncio.to_thread(resolve_urls, settings)
@@ -246,16 +253,28 @@ def build_server(
         if settings.auth_mode == "dev" and identity is None:
             identity = await _default_dev_identity(settings, state.db)
         state.identity = IdentityResolver(settings, identity)
+        if state.embedder is None:
+            state.embedder = build_embedder(settings)
+            owns_embedder = True
+        else:
+            owns_embedder = False
         if settings.auth_mode == "dev":
             logger.warning(
                 "auth_mode=dev: EVERY caller is served as manager {}; never expose this server",
                 identity,
             )
         build_services(state)
+        warm = getattr(state.embedder, "warm_up", None)
+        warm_task = asyncio.create_task(warm()) if warm is not None else None
         try:
             yield {"state": state}
         finally:
             state.services = {}
+            if warm_task is not None and not warm_task.done():
+                warm_task.cancel()
+            if owns_embedder and state.embedder is not None:
+                await state.embedder.aclose()
+                state.embedder = None
             if state.owns_db and state.db is not None:
                 await state.db.dispose()
                 state.db = None

@@ -358,3 +358,99 @@ async def fetch_latest_order_date(conn: AsyncConnection, store_id: uuid.UUID) ->
         )
     ).scalar_one()
     return value  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- semantic search
+
+
+@dataclass(frozen=True)
+class ProductHit:
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    description: str
+    category: str
+    product_type: str
+    base_price: float
+    similarity: float
+    in_stock_units: int | None = None
+
+
+def vector_literal(vector: list[float]) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
+
+
+async def _set_probes(conn: AsyncConnection, probes: int, *, iterative: bool = False) -> None:
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    statements = [f"SET LOCAL ivfflat.probes = {int(probes)}"]
+    if iterative:
+        # pgvector 0.8: keep scanning lists until enough rows pass the stock filter
+        statements += [
+            "SET LOCAL ivfflat.iterative_scan = relaxed_order",
+            f"SET LOCAL ivfflat.max_probes = {max(int(probes) * 8, 64)}",
+        ]
+    await driver.execute("; ".join(statements))
+
+
+async def search_products(
+    conn: AsyncConnection,
+    embedding: list[float],
+    *,
+    threshold: float,
+    limit: int,
+    model: str,
+    probes: int,
+) -> list[ProductHit]:
+    """Nearest products by description through ``retail.search_products_by_description``."""
+    await _set_probes(conn, probes)
+    rows = await conn.execute(
+        text(
+            "select product_id, sku, product_name, product_description, category_name, "
+            "product_type_name, base_price, similarity "
+            "from retail.search_products_by_description(cast(:q as public.vector), :t, :n, :m)"
+        ),
+        {"q": vector_literal(embedding), "t": threshold, "n": limit, "m": model},
+    )
+    return [ProductHit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), float(r[7])) for r in rows]
+
+
+async def search_products_in_stock(
+    conn: AsyncConnection,
+    embedding: list[float],
+    *,
+    threshold: float,
+    limit: int,
+    model: str,
+    probes: int,
+) -> list[ProductHit]:
+    """Nearest products with stock at the caller's stores (RLS narrows ``inventory``).
+
+    An ivfflat iterative scan keeps reading lists until ``limit`` rows pass the filter, so the
+    caller still gets up to ``limit`` results when much of the catalogue is out of stock.
+    """
+    await _set_probes(conn, probes, iterative=True)
+    rows = await conn.execute(
+        text(
+            "with nearest as materialized ("
+            "  select e.product_id, e.description_embedding <=> cast(:q as public.vector) as d,"
+            "         s.units"
+            "  from retail.product_description_embeddings e"
+            "  cross join lateral (select sum(i.stock_level) as units from retail.inventory i"
+            "                      where i.product_id = e.product_id and i.stock_level > 0) s"
+            "  where e.model_name = :m and s.units > 0"
+            "  order by e.description_embedding <=> cast(:q as public.vector)"
+            "  limit :n)"
+            "select p.id, p.sku, p.name, p.description, c.name, t.name, p.base_price, 1 - n.d,"
+            "       n.units "
+            "from nearest n join retail.products p on p.id = n.product_id "
+            "join retail.categories c on c.id = p.category_id "
+            "join retail.product_types t on t.id = p.product_type_id "
+            "where 1 - n.d >= :t order by n.d"
+        ),
+        {"q": vector_literal(embedding), "t": threshold, "n": limit, "m": model},
+    )
+    return [
+        ProductHit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), float(r[7]), int(r[8]))
+        for r in rows
+    ]

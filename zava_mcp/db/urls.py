@@ -36,6 +36,8 @@ def resolve_urls(settings: Settings, *, start_embedded: bool = True) -> Database
             "(owner, for migrations and the seed), or neither for the embedded PostgreSQL"
         )
     return DatabaseUrls(
-        admin=async_url(settings.admin_database_url.get_secret_value()),
-        app=async_url(settings.database_url.get_secret_value()),
+        admin=async_url(
+            settings.admin_database_url.get_secret_value(), name="ZAVA_ADMIN_DATABASE_URL"
+        ),
+        app=async_url(settings.database_url.get_secret_value(), name="ZAVA_DATABASE_URL"),
     )

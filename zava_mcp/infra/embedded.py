@@ -11,6 +11,8 @@ The server listens on 127.0.0.1 only, with scram-sha-256 passwords; no Unix sock
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import secrets
@@ -18,8 +20,10 @@ import socket
 import stat
 import subprocess
 import warnings
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import URL
 
@@ -250,15 +254,11 @@ class EmbeddedPostgres:
 
     def create_database(self, name: str) -> URL:
         """Create another bootstrapped database in this cluster (tests, scratch work)."""
-        import asyncio
-
-        asyncio.run(self._bootstrap(name))
+        _run_sync(self._bootstrap(name))
         return self.url(OWNER_ROLE, database=name)
 
     def drop_database(self, name: str) -> None:
-        import asyncio
-
-        asyncio.run(self._drop_database(name))
+        _run_sync(self._drop_database(name))
 
     async def _drop_database(self, name: str) -> None:
         import asyncpg
@@ -281,9 +281,7 @@ class EmbeddedPostgres:
 
         Runs as the superuser: this is what a DBA does once on an external server.
         """
-        import asyncio
-
-        asyncio.run(self._bootstrap())
+        _run_sync(self._bootstrap())
 
     async def _bootstrap(self, database: str | None = None) -> None:
         import asyncpg
@@ -406,6 +404,17 @@ $$;
 REVOKE SELECT ON {views} FROM PUBLIC;
 GRANT SELECT ON {views} TO {OWNER_ROLE};
 """
+
+
+def _run_sync(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro`` to completion from sync code, even when called inside a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coro)
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coro).result()
 
 
 def _port_in_use(port: int) -> bool:

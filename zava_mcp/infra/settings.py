@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -50,6 +50,23 @@ class Settings(BaseSettings):
     max_rows: int = Field(default=500, ge=1, le=100000)
     max_cell_bytes: int = Field(default=4096, ge=64)
     max_response_bytes: int = Field(default=1_000_000, ge=1024)
+
+    # --- semantic search ----------------------------------------------------------------------
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_model: str | None = Field(
+        default=None,
+        description="local: a sentence-transformers model path (default: the packaged "
+        "all-MiniLM-L6-v2); openai: the model name (default text-embedding-3-small)",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL (Azure: the resource endpoint)"
+    )
+    openai_api_key: SecretStr | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str | None = None
+    embedding_batch_size: int | None = Field(default=None, ge=1, le=2048)
+    embedding_timeout_s: float | None = Field(default=None, gt=0)
+    search_probes: int = Field(default=10, ge=1, le=1000, description="ivfflat.probes per query")
 
     # --- identity ---------------------------------------------------------------------------
     auth_mode: Literal["dev", "header", "jwt"] = "dev"
@@ -102,9 +119,17 @@ class Settings(BaseSettings):
         return self.data_dir.resolve() / "pgdata"
 
 
-def async_url(url: str) -> URL:
+def async_url(url: str, *, name: str = "database URL") -> URL:
     """Return ``url`` with the asyncpg driver, whatever postgres scheme it was given with."""
-    parsed = make_url(url)
+    from zava_mcp.errors import ConfigurationError
+
+    hint = "expected postgresql://user:password@host:port/database"
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise ConfigurationError(f"invalid {name}: {hint}") from None
+    if not parsed.drivername.startswith("postgres") or not parsed.host:
+        raise ConfigurationError(f"invalid {name}: {hint}")
     return parsed.set(drivername="postgresql+asyncpg")
 
 
@@ -117,3 +142,13 @@ def redact_url(url: str | URL) -> str:
 def asyncpg_dsn(url: URL) -> str:
     """A libpq-style DSN for asyncpg from a SQLAlchemy URL (password included: never log it)."""
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def settings_error(exc: Exception) -> str:
+    """One short line for a pydantic settings error (the value itself is never shown)."""
+    errors: list[dict[str, Any]] = getattr(exc, "errors", list)()
+    if not errors:
+        return "could not read the settings"
+    first = errors[0]
+    field = ".".join(str(p) for p in first.get("loc", ())) or "?"
+    return f"ZAVA_{field.upper()}: {first.get('msg', 'invalid value')}"

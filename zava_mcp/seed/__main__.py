@@ -6,10 +6,13 @@ import argparse
 import asyncio
 import sys
 
+from pydantic import ValidationError as PydanticValidationError
+
 from zava_mcp.db.urls import resolve_urls
 from zava_mcp.errors import MCPError
-from zava_mcp.infra.settings import Settings, asyncpg_dsn
+from zava_mcp.infra.settings import Settings, asyncpg_dsn, settings_error
 from zava_mcp.seed.catalogue import DEFAULT_SEED_DIR, CatalogueError, load_catalogue
+from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.seed.loader import SeedReport, connect, seed
 
 
@@ -23,6 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--reset", action="store_true", help="empty every table and reload")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--reembed", action="store_true", help="recompute every embedding for the configured model"
+    )
+    parser.add_argument(
+        "--no-embeddings",
+        action="store_true",
+        help="skip the embeddings step (semantic search will find nothing)",
+    )
     return parser
 
 
@@ -31,15 +42,21 @@ async def run(args: argparse.Namespace, settings: Settings) -> SeedReport:
         raise SystemExit("--scale must be between 0.001 and 100")
     urls = await asyncio.to_thread(resolve_urls, settings)
     catalogue = load_catalogue(DEFAULT_SEED_DIR)
+    progress = not args.no_progress and sys.stderr.isatty()
     conn = await connect(asyncpg_dsn(urls.admin))
     try:
-        return await seed(
-            conn,
-            catalogue,
-            scale=args.scale,
-            reset=args.reset,
-            progress=not args.no_progress and sys.stderr.isatty(),
-        )
+        report = await seed(conn, catalogue, scale=args.scale, reset=args.reset, progress=progress)
+        if not args.no_embeddings:
+            from zava_mcp.embeddings import build_embedder
+
+            embedder = build_embedder(settings)
+            try:
+                report.embeddings = await embed_catalogue(
+                    conn, embedder, reembed=args.reembed, progress=progress
+                )
+            finally:
+                await embedder.aclose()
+        return report
     finally:
         await conn.close()
 
@@ -52,6 +69,15 @@ def print_report(report: SeedReport) -> None:
         print(f"seeded {report.total_rows:,} rows in {report.seconds:.1f}s ({rate:,.0f} rows/s)")
     for table, count in report.rows.items():
         print(f"  {table:<32} {count:>10,}")
+    emb = report.embeddings
+    if emb is not None:
+        if emb.embedded:
+            print(
+                f"embedded {emb.embedded} products with {emb.model} in {emb.seconds:.1f}s; "
+                f"ivfflat rebuilt with lists={emb.lists}"
+            )
+        else:
+            print(f"embeddings for {emb.model} already present")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         report = asyncio.run(run(args, Settings()))
     except (MCPError, CatalogueError) as exc:
         print(f"seed failed: {exc}", file=sys.stderr)
+        return 2
+    except PydanticValidationError as exc:
+        print(f"seed failed: invalid setting: {settings_error(exc)}", file=sys.stderr)
         return 2
     print_report(report)
     return 0

@@ -36,6 +36,7 @@ class SeedReport:
     rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     skipped: bool = False
+    embeddings: Any = None
 
     @property
     def total_rows(self) -> int:

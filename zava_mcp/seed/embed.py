@@ -1,0 +1,89 @@
+"""The seed's embeddings step: vectors for every product description, then a fresh ivfflat index.
+
+Smaller models are zero-padded to 1536 dimensions (cosine similarity is unchanged); each row
+records its model, so a new model (``--reembed``) never mixes with the old one in a search.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import asyncpg
+from tqdm import tqdm
+
+from zava_mcp.embeddings.base import Embedder
+
+INDEX = "retail.ix_product_description_embeddings_ivfflat"
+BATCH = 128
+
+
+@dataclass
+class EmbedReport:
+    model: str
+    embedded: int
+    seconds: float
+    lists: int | None
+
+
+def ivfflat_lists(rows: int) -> int:
+    """pgvector's guidance (rows / 1000 up to a million rows, sqrt(rows) beyond), with
+    sqrt(rows) for small tables so that probes still prune something."""
+    if rows < 10_000 or rows > 1_000_000:
+        return max(1, round(math.sqrt(rows)))
+    return max(1, rows // 1000)
+
+
+async def embed_catalogue(
+    conn: asyncpg.Connection, embedder: Embedder, *, reembed: bool = False, progress: bool = False
+) -> EmbedReport:
+    """Embed products that have no vector for ``embedder``'s model yet (all with ``reembed``)."""
+    started = time.perf_counter()
+    model = embedder.model_name
+    if reembed:
+        await conn.execute(
+            "delete from retail.product_description_embeddings where model_name = $1", model
+        )
+    todo = await conn.fetch(
+        "select p.id, p.name, p.description from retail.products p "
+        "where not exists (select 1 from retail.product_description_embeddings e "
+        "                  where e.product_id = p.id and e.model_name = $1) order by p.sku",
+        model,
+    )
+    if not todo:
+        return EmbedReport(model, 0, time.perf_counter() - started, None)
+    bar = tqdm(
+        total=len(todo), unit=" products", desc="embedding", disable=not progress, leave=False
+    )
+    try:
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            vectors = await embedder.embed([f"{r['name']}. {r['description']}" for r in chunk])
+            await conn.executemany(
+                "insert into retail.product_description_embeddings "
+                "(product_id, model_name, description_embedding) "
+                "values ($1, $2, cast($3 as public.vector))",
+                [
+                    (r["id"], model, "[" + ",".join(f"{x:.7g}" for x in v) + "]")
+                    for r, v in zip(chunk, vectors, strict=True)
+                ],
+            )
+            bar.update(len(chunk))
+    finally:
+        bar.close()
+    lists = await rebuild_index(conn)
+    return EmbedReport(model, len(todo), time.perf_counter() - started, lists)
+
+
+async def rebuild_index(conn: asyncpg.Connection) -> int:
+    """ivfflat learns its lists from the data, so rebuild it after a bulk load."""
+    rows = int(await conn.fetchval("select count(*) from retail.product_description_embeddings"))
+    lists = ivfflat_lists(rows)
+    await conn.execute(f"DROP INDEX IF EXISTS {INDEX}")
+    await conn.execute(
+        f"CREATE INDEX {INDEX.split('.')[1]} ON retail.product_description_embeddings "
+        f"USING ivfflat (description_embedding public.vector_cosine_ops) WITH (lists = {lists})"
+    )
+    await conn.execute("ANALYZE retail.product_description_embeddings")
+    return lists
