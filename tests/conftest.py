@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -29,12 +31,17 @@ def manager_identity(code: str) -> Identity:
 
 
 @pytest.fixture(scope="session")
-def pg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
-    data_dir = Path(tmp_path_factory.mktemp("zava-pg"))
+def pg() -> Iterator[EmbeddedPostgres]:
+    # Not pytest's tmp_path: a later pytest session resets /tmp/pytest-of-<user> to 0700, which
+    # would lock the server (running as the embedded_postgres user) out of its own files.
+    data_dir = Path(tempfile.mkdtemp(prefix="zava-pg-"))
     server = EmbeddedPostgres(data_dir, port=free_port(), server_options=FAST_SERVER)
-    server.start()
-    yield server
-    server.stop()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import Embedder, build_embedder
 from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, MCPError
 from zava_mcp.health import readiness
-from zava_mcp.infra.settings import Settings
+from zava_mcp.infra.settings import Settings, async_url, redact_url
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.identity import IdentityService
 from zava_mcp.services.products import ProductSearchService
@@ -74,6 +74,12 @@ class AppState:
     services: dict[str, Any] = field(default_factory=dict)
     owns_db: bool = False
     embedder: Embedder | None = None
+    #: where tool queries go: the read replica when one is configured, else ``db``
+    read_db: Database | None = None
+
+    @property
+    def query_db(self) -> Database | None:
+        return self.read_db or self.db
 
     def service(self, name: str) -> Any:
         if name not in self.services:
@@ -102,8 +108,8 @@ def pool_config_from(settings: Settings) -> PoolConfig:
 
 
 def build_services(state: AppState) -> None:
-    assert state.db is not None
-    ctx = ServiceContext(db=state.db, limits=limits_from(state.settings))
+    assert state.query_db is not None
+    ctx = ServiceContext(db=state.query_db, limits=limits_from(state.settings))
     state.services = {
         "query": QueryService(ctx),
         "schema": SchemaService(ctx),
@@ -246,7 +252,16 @@ def build_server(
             urls = await asyncio.to_thread(resolve_urls, settings)
             state.db = Database.from_url(urls.app, pool_config_from(settings))
             state.owns_db = True
+            if settings.read_replica_url is not None:
+                replica = async_url(
+                    settings.read_replica_url.get_secret_value(), name="ZAVA_READ_REPLICA_URL"
+                )
+                state.read_db = Database.from_url(replica, pool_config_from(settings))
+                logger.info("read-only tool queries go to the read replica {}",
+                            redact_url(replica))
         await enforce_posture(state.db)
+        if state.read_db is not None:
+            await enforce_posture(state.read_db)
         if startup is not None:
             await startup(state)
         identity = dev_identity
@@ -278,6 +293,9 @@ def build_server(
             if state.owns_db and state.db is not None:
                 await state.db.dispose()
                 state.db = None
+            if state.owns_db and state.read_db is not None:
+                await state.read_db.dispose()
+                state.read_db = None
 
     mcp = FastMCP(
         SERVER_NAME,
@@ -296,6 +314,10 @@ def build_server(
     @mcp.custom_route("/readyz", methods=["GET"], include_in_schema=False)
     async def readyz(_: Request) -> JSONResponse:
         ready, checks = await readiness(state.db)
+        if state.read_db is not None:
+            replica_ready, replica_checks = await readiness(state.read_db)
+            checks["read_replica"] = {"ok": replica_ready, **replica_checks.get("database", {})}
+            ready = ready and replica_ready
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks},
             status_code=200 if ready else 503,

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import os
 import secrets
+import signal
 import socket
 import stat
 import subprocess
+import time
 import warnings
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -247,9 +250,20 @@ class EmbeddedPostgres:
         self.bootstrap()
 
     def stop(self) -> bool:
-        if not self.status().running:
+        status = self.status()
+        if not status.running:
             return False
-        self._run([_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-m", "fast", "stop"], timeout=60)
+        result = self._run(
+            [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-m", "fast", "stop"], timeout=60
+        )
+        if result.returncode != 0 and status.pid is not None:
+            # pg_ctl could not act (e.g. lost access to the data dir): fast shutdown by signal
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(status.pid, signal.SIGINT)
+            for _ in range(100):
+                if not self.status().running:
+                    break
+                time.sleep(0.1)
         return True
 
     def create_database(self, name: str) -> URL:

@@ -62,13 +62,14 @@ STDLIB_LOGGERS: dict[str, int] = {
     "mcp": logging.NOTSET,
     "alembic": logging.NOTSET,
     "httpx": logging.WARNING,
+    "httpx2": logging.WARNING,
     "httpcore": logging.WARNING,
     "asyncio": logging.WARNING,
 }
 """Stdlib loggers routed through loguru, with their floor level (NOTSET: the configured level).
 
 ``sqlalchemy`` at INFO would log every statement with its parameters and ``httpx`` every request
-URL, so both stay at WARNING whatever level is asked for.
+URL, so they stay at WARNING whatever level is asked for.
 """
 
 # --- redaction ---------------------------------------------------------------------------------
@@ -76,6 +77,17 @@ URL, so both stay at WARNING whatever level is asked for.
 _SECRET_KEYS = r"password|passwd|pwd|secret|api[-_]?key|apikey|token"  # noqa: S105
 """Key names whose values are masked, also as the end of a longer name (``db_password``,
 ``x-api-key``, ``access_token``)."""
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    """Mask a key-value match, keeping the key and any quotes around the value."""
+    head = match.group("head")
+    value = match.group(0)[len(head) :]
+    if value[:1] in ("'", '"'):
+        return f"{head}{value[0]}{MASK}{value[0]}"
+    return f"{head}{MASK}"
+
+
 _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # scheme://user:PASSWORD@host -> scheme://user:***@host
     (
@@ -108,7 +120,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
             r"(?:\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|[^\s\"'&;,)}\]]+)",
             re.IGNORECASE,
         ),
-        lambda m: _mask_value(m),
+        _mask_value,
     ),
     # bare JWT-looking tokens: three base64url segments, the first one a JSON header
     (
@@ -116,14 +128,6 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
         MASK,
     ),
 )
-
-
-def _mask_value(match: re.Match[str]) -> str:
-    head = match.group("head")
-    value = match.group(0)[len(head) :]
-    if value[:1] in ("'", '"'):
-        return f"{head}{value[0]}{MASK}{value[0]}"
-    return f"{head}{MASK}"
 
 
 class _SecretRegistry:
@@ -200,7 +204,7 @@ def _redact_value(value: Any, depth: int = 0) -> Any:
 
 class RedactedException(Exception):
     """Stands in, inside a log record, for an exception whose text held a secret: same class
-    name and module, redacted message, same traceback and (redacted) cause and context."""
+    name and module, redacted message and notes, same traceback, redacted cause and context."""
 
 
 _standins: dict[type[BaseException], type[RedactedException]] = {}
@@ -228,12 +232,21 @@ def _redacted_exception(exc: BaseException | None, depth: int = 0) -> BaseExcept
     except Exception:
         text = ""
     cleaned = redact(text)
-    if cleaned == text and cause is exc.__cause__ and context is exc.__context__:
+    notes = getattr(exc, "__notes__", None)
+    cleaned_notes = [redact(str(note)) for note in notes] if isinstance(notes, list) else None
+    if (
+        cleaned == text
+        and cause is exc.__cause__
+        and context is exc.__context__
+        and cleaned_notes == notes
+    ):
         return exc
     standin = _standin_type(type(exc))(cleaned).with_traceback(exc.__traceback__)
     standin.__cause__ = cause
     standin.__context__ = context
     standin.__suppress_context__ = exc.__suppress_context__
+    if cleaned_notes:
+        standin.__notes__ = cleaned_notes
     return standin
 
 

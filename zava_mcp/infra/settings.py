@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         default=None,
         description="Owner/admin URL used by migrations and the seed. Unset: the embedded one.",
     )
+    read_replica_url: SecretStr | None = Field(
+        default=None,
+        description="Optional application-role URL of a streaming read replica: read-only tool "
+        "queries go there; audit writes stay on the primary.",
+    )
     data_dir: Path = Field(
         default_factory=_default_data_dir,
         description="Folder for the embedded PostgreSQL (pgdata, credentials, logs).",

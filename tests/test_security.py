@@ -1,0 +1,383 @@
+"""Tenant isolation under hostile SQL: the whole path, the database alone, pools and audit."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import pytest
+import pytest_asyncio
+from fastmcp import Client
+from fastmcp.exceptions import ToolError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from tests.conftest import manager_identity
+from tests.test_guard import ATTACK_CORPUS
+from zava_mcp.db import queries
+from zava_mcp.db.audit import verify_chain
+from zava_mcp.db.identity import Identity
+from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.errors import MCPError, QueryRejectedError
+from zava_mcp.infra.embedded import EmbeddedPostgres
+from zava_mcp.infra.settings import Settings
+from zava_mcp.seed.catalogue import Catalogue
+from zava_mcp.server import build_server
+from zava_mcp.services.base import Limits, ServiceContext
+from zava_mcp.services.query import QueryService
+
+TENANT_TABLES = ("customers", "inventory", "orders", "order_items")
+CHECKSUM_TABLES = (
+    "stores",
+    "customers",
+    "inventory",
+    "orders",
+    "order_items",
+    "products",
+    "managers",
+    "product_description_embeddings",
+)
+
+
+def stores_of(catalogue: Catalogue, code: str) -> set[uuid.UUID]:
+    manager = next(m for m in catalogue.managers if m.code == code)
+    if manager.access_level == "head_office":
+        return {s.id for s in catalogue.stores}
+    if manager.access_level == "region":
+        return {s.id for s in catalogue.stores if s.region_id == manager.region_id}
+    assert manager.store_id is not None
+    return {manager.store_id}
+
+
+async def checksums(owner: asyncpg.Connection) -> dict[str, str]:
+    return {
+        t: await owner.fetchval(
+            f"select md5(coalesce(string_agg(x::text, '' order by x::text), '')) from retail.{t} x"
+        )
+        for t in CHECKSUM_TABLES
+    }
+
+
+@pytest.fixture
+def query_service(app_db: Database) -> QueryService:
+    return QueryService(ServiceContext(app_db, Limits(statement_timeout_ms=2000)))
+
+
+# ----------------------------------------------------------------------------- property test
+
+queries_strategy = st.builds(
+    lambda table, shape, n: {
+        "plain": f"select store_id from retail.{table} limit {n}",
+        "where": f"select store_id from retail.{table} where store_id is not null limit {n}",
+        "cte": f"with x as (select store_id from retail.{table}) select store_id from x limit {n}",
+        "agg": f"select store_id from retail.{table} group by store_id",
+        "union": f"select store_id from retail.{table} union select store_id from retail.{table}",
+        "window": f"select store_id from (select store_id, row_number() over (partition by "
+        f"store_id) rn from retail.{table}) s where rn <= {n}",
+        "lateral": f"select t.store_id from retail.stores s cross join lateral (select store_id "
+        f"from retail.{table} o where o.store_id = s.id limit {n}) t",
+        "join": f"select s.id as store_id from retail.stores s join retail.{table} o on "
+        f"o.store_id = s.id limit {n}",
+        "orstrue": f"select store_id from retail.{table} where true or store_id is null limit {n}",
+        "stores": "select id as store_id from retail.stores",
+    }[shape],
+    st.sampled_from(TENANT_TABLES),
+    st.sampled_from(
+        ["plain", "where", "cte", "agg", "union", "window", "lateral", "join", "orstrue", "stores"]
+    ),
+    st.integers(min_value=1, max_value=300),
+)
+
+
+@pytest.fixture(scope="module")
+def background_service(
+    pg: EmbeddedPostgres, seeded: object
+) -> Iterator[tuple[asyncio.AbstractEventLoop, QueryService]]:
+    """Hypothesis drives sync tests: give them an event loop of their own on a thread."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    db = Database.from_url(pg.app_url(), PoolConfig(pool_size=2, max_overflow=0))
+    try:
+        yield loop, QueryService(ServiceContext(db, Limits(statement_timeout_ms=2000)))
+    finally:
+        asyncio.run_coroutine_threadsafe(db.dispose(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first=st.sampled_from(["sm-leeds", "sm-online", "rm-north", "rm-west", "ho-1", "nobody"]),
+    second=st.sampled_from(["sm-brighton", "rm-south", "rm-online", "ho-2", "nobody"]),
+    sql=queries_strategy,
+)
+def test_property_every_row_belongs_to_the_caller(
+    background_service: tuple[asyncio.AbstractEventLoop, QueryService],
+    catalogue: Catalogue,
+    first: str,
+    second: str,
+    sql: str,
+) -> None:
+    loop, service = background_service
+
+    async def run() -> None:
+        for code in (first, second):
+            identity = manager_identity(code)
+            allowed = stores_of(catalogue, code) if code != "nobody" else set()
+            try:
+                result = await service.execute(identity=identity, sql=sql)
+            except QueryRejectedError:
+                continue
+            for row in result.rows:
+                assert uuid.UUID(row[0]) in allowed, (code, sql)
+
+    asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=60)
+
+
+# ----------------------------------------------------------------------------- attack corpus
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def hostile_client(app_db: Database) -> AsyncIterator[Client[Any]]:
+    settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
+    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
+    async with Client(mcp) as client:
+        yield client
+
+
+async def test_attack_corpus_through_the_tool(
+    hostile_client: Client[Any],
+    owner_conn: asyncpg.Connection,
+    catalogue: Catalogue,
+    app_db: Database,
+) -> None:
+    assert len(ATTACK_CORPUS) >= 40
+    before = await checksums(owner_conn)
+    allowed = {str(s) for s in stores_of(catalogue, "sm-leeds")}
+    other_names = {s.name for s in catalogue.stores if str(s.id) not in allowed}
+    for payload, _reason in ATTACK_CORPUS:
+        try:
+            result = await hostile_client.call_tool(
+                "execute_sales_query", {"postgresql_query": payload}
+            )
+        except ToolError as exc:
+            message = str(exc)
+            assert message.startswith("[") or "validation error" in message, message
+            assert "Traceback" not in message and "127.0.0.1" not in message
+            assert not any(name in message for name in other_names)
+            continue
+        for row in result.structured_content["rows"]:  # type: ignore[index]
+            for cell in row:
+                assert str(cell) not in other_names
+    assert await checksums(owner_conn) == before
+    # the next call, by another identity, behaves normally
+    settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
+    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("rm-south"))
+    async with Client(mcp) as client:
+        rows = (
+            await client.call_tool(
+                "execute_sales_query",
+                {"postgresql_query": "select distinct store_id::text from retail.orders"},
+            )
+        ).structured_content["rows"]  # type: ignore[index]
+    assert {r[0] for r in rows} == {str(s) for s in stores_of(catalogue, "rm-south")}
+
+
+IDENTITY_ATTACKS = [
+    "select set_config('zava.manager_id', '{ho}', true)",
+    "with x as (select set_config('zava.manager_id', '{ho}', true)) "
+    "select count(*) from retail.orders, x",
+    "select count(*) from retail.orders where "
+    "(select set_config('zava.manager_id', '{ho}', true)) is not null",
+    "select count(*) from retail.orders o cross join lateral "
+    "(select set_config('zava.manager_id', '{ho}', true)) s",
+    "select set_config('role', 'zava_owner', true)",
+    "select pg_catalog.set_config('zava.manager_id', '{ho}', false)",
+    "select query_to_xml('select * from retail.orders', true, false, '')",
+    "select cursor_to_xml('c', 10, true, false, '')",
+    "select count(*) from pg_stat_activity",
+    "select pg_sleep(5)",
+    "select pg_advisory_lock(1)",
+    "select pg_terminate_backend(pg_backend_pid())",
+    "select ts_stat('select 1')",
+]
+
+
+async def test_database_refuses_identity_changes_with_the_guard_bypassed(
+    app_db: Database, catalogue: Catalogue
+) -> None:
+    """Drive the data layer directly (no SQL guard): the database itself refuses."""
+    ho = str(manager_identity("ho-1"))
+    store_only = stores_of(catalogue, "sm-leeds")
+    for template in IDENTITY_ATTACKS:
+        sql = template.format(ho=ho)
+        with pytest.raises(MCPError) as info:
+            async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
+                await queries.run_read_query(
+                    conn, sql, max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
+                )
+        assert "permission denied" in info.value.message, (sql, info.value.message)
+    # and after all that, the caller still sees only their store
+    async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
+        rows = await conn.execute(text("select distinct store_id from retail.orders"))
+        assert {r[0] for r in rows} == store_only
+
+
+async def test_database_refuses_rebinding_by_set_statement_in_read_only_path(
+    app_db: Database,
+) -> None:
+    """Even a SET slipped past the guard cannot escape: a fresh SET LOCAL of the identity is
+    only possible as a separate statement, which the prepared-statement path never runs
+    alongside the agent's query; and SET ROLE to the owner is refused."""
+    with pytest.raises(MCPError, match="permission denied"):
+        async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
+            await queries.run_read_query(
+                conn, "set role zava_owner", max_rows=1, max_cell_bytes=10, max_response_bytes=100
+            )
+
+
+# ----------------------------------------------------------------------------- pools
+
+
+async def test_pool_of_one_never_carries_identity_or_settings(
+    pg: EmbeddedPostgres, catalogue: Catalogue
+) -> None:
+    db = Database.from_url(pg.app_url(), PoolConfig(pool_size=1, max_overflow=0))
+    try:
+        async with db.unit_of_work(manager_identity("ho-1"), statement_timeout_ms=1234) as conn:
+            pid_a = (await conn.execute(text("select pg_backend_pid()"))).scalar_one()
+            assert (
+                await conn.execute(text("select count(*) from retail.stores"))
+            ).scalar_one() == len(catalogue.stores)
+        async with db.unit_of_work(manager_identity("sm-leeds")) as conn:
+            pid_b = (await conn.execute(text("select pg_backend_pid()"))).scalar_one()
+            row = (
+                await conn.execute(
+                    text(
+                        "select current_setting('zava.manager_id'), "
+                        "current_setting('statement_timeout'),"
+                        " (select count(*) from retail.stores)"
+                    )
+                )
+            ).one()
+        assert pid_a == pid_b  # same pooled connection
+        assert row[0] == str(manager_identity("sm-leeds"))
+        assert row[1] == "30s"  # the role default, not A's 1234ms
+        assert row[2] == 1
+    finally:
+        await db.dispose()
+
+
+async def test_hundred_concurrent_calls_each_see_only_their_stores(
+    app_db: Database, catalogue: Catalogue, query_service: QueryService
+) -> None:
+    codes = [m.code for m in catalogue.managers]
+
+    async def one(i: int) -> tuple[str, set[str]]:
+        code = codes[i % len(codes)]
+        result = await query_service.execute(
+            identity=manager_identity(code),
+            sql="select distinct store_id::text from retail.orders",
+        )
+        return code, {r[0] for r in result.rows}
+
+    results = await asyncio.gather(*(one(i) for i in range(100)))
+    for code, seen in results:
+        assert seen == {str(s) for s in stores_of(catalogue, code)}, code
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+async def _audit_rows(owner: asyncpg.Connection, since: int) -> list[asyncpg.Record]:
+    return list(
+        await owner.fetch("select * from audit.tool_calls where id > $1 order by id", since)
+    )
+
+
+async def test_audit_row_for_every_call(app_db: Database, owner_conn: asyncpg.Connection) -> None:
+    since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
+    settings_ = Settings(auth_mode="dev", _env_file=None, statement_timeout_ms=200)  # type: ignore[call-arg]
+    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
+    calls = [
+        ("select count(*) from retail.orders", None),
+        ("delete from retail.orders", "QUERY_REJECTED"),
+        ("select nope from retail.orders", "QUERY_ERROR"),
+        ("select count(*) from generate_series(1, 1000000000)", "QUERY_TIMEOUT"),
+        ("x" * 5000 + " select", "QUERY_REJECTED"),
+    ]
+    async with Client(mcp) as client:
+        for sql, code in calls:
+            if code is None:
+                await client.call_tool("execute_sales_query", {"postgresql_query": sql})
+            else:
+                with pytest.raises(ToolError, match=rf"\[{code}\]"):
+                    await client.call_tool("execute_sales_query", {"postgresql_query": sql})
+    rows = await _audit_rows(owner_conn, since)
+    assert [(r["outcome"], r["error_code"]) for r in rows] == [
+        ("ok" if code is None else "error", code) for _, code in calls
+    ]
+    assert all(r["manager_id"] == manager_identity("sm-leeds").manager_id for r in rows)
+    assert rows[0]["rows_returned"] == 1
+    assert len(rows[4]["arguments"]) < 3000  # long query text truncated
+    assert rows[4]["arguments_hash"] != rows[3]["arguments_hash"]
+
+
+async def test_application_role_cannot_read_change_or_delete_audit(
+    app_conn: asyncpg.Connection,
+) -> None:
+    for sql in (
+        "select * from audit.tool_calls",
+        "begin read write; update audit.tool_calls set outcome = 'ok'",
+        "begin read write; delete from audit.tool_calls",
+        "begin read write; truncate audit.tool_calls",
+    ):
+        with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+            await app_conn.execute(sql)
+        await app_conn.execute("rollback")
+
+
+async def test_verify_detects_an_edited_row(
+    owner_conn: asyncpg.Connection, app_db: Database
+) -> None:
+    settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
+    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("ho-1"))
+    async with Client(mcp) as client:
+        await client.call_tool("get_current_utc_date", {})
+        await client.call_tool("get_current_utc_date", {})
+    assert (await verify_chain(owner_conn)).ok
+    target = await owner_conn.fetchval("select max(id) - 1 from audit.tool_calls")
+    original = await owner_conn.fetchval(
+        "select manager_id from audit.tool_calls where id = $1", target
+    )
+    await owner_conn.execute(
+        "update audit.tool_calls set manager_id = $1 where id = $2", uuid.uuid4(), target
+    )
+    try:
+        report = await verify_chain(owner_conn)
+        assert not report.ok and report.first_bad_id == target
+    finally:
+        await owner_conn.execute(
+            "update audit.tool_calls set manager_id = $1 where id = $2", original, target
+        )
+    assert (await verify_chain(owner_conn)).ok
+
+
+async def test_identity_from_tool_arguments_is_impossible() -> None:
+    """No tool takes an identity: the schema of every tool is free of manager/identity args."""
+    mcp = build_server(
+        Settings(auth_mode="dev", _env_file=None),  # type: ignore[call-arg]
+        dev_identity=Identity(uuid.uuid4()),
+    )
+    tools = await mcp.list_tools()
+    params = [p for t in tools for p in (t.parameters.get("properties") or {})]
+    assert params
+    assert not [p for p in params if "manager" in p or "identity" in p or "user" in p]
