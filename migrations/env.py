@@ -6,7 +6,7 @@ import asyncio
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -39,10 +39,24 @@ def _configure(connection: Connection) -> None:
     )
 
 
+BUMP_DATA_VERSION = """
+DO $$
+BEGIN
+  IF to_regclass('retail.data_version') IS NOT NULL THEN
+    UPDATE retail.data_version SET version = version + 1, changed_at = now();
+  END IF;
+END
+$$
+"""
+
+
 def do_run_migrations(connection: Connection) -> None:
     _configure(connection)
     with context.begin_transaction():
         context.run_migrations()
+    # servers clear their caches when the data version moves
+    connection.execute(text(BUMP_DATA_VERSION))
+    connection.commit()
 
 
 async def run_async_migrations(url: object) -> None:

@@ -39,7 +39,7 @@ def test_upgrade_downgrade_upgrade_round_trip(pg: EmbeddedPostgres) -> None:
         tables = asyncio.run(
             _fetch(url, "select count(*) as n from pg_tables where schemaname = 'retail'")
         )
-        assert tables[0]["n"] == 11
+        assert tables[0]["n"] == 12
         command.check(alembic_config(url))
     finally:
         pg.drop_database(name)

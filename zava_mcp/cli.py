@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -79,6 +80,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,
         access_log=False,
+        log_config=None,  # uvicorn's records go through loguru (configured in main)
     )
     return 0
 
@@ -219,10 +221,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def setup_logging(settings: Settings, *, stdio: bool = False) -> None:
+    """loguru once, at start; secrets from the settings registered for redaction."""
+    from sqlalchemy.engine import make_url
+
+    from zava_mcp.infra.logging import configure_logging, register_secret
+
+    configure_logging(
+        level=settings.log_level, json=settings.log_json, log_file=settings.log_file, stdio=stdio
+    )
+    for url in (settings.database_url, settings.admin_database_url, settings.read_replica_url):
+        if url is not None:
+            # a malformed URL is reported where it is used
+            with contextlib.suppress(Exception):
+                register_secret(make_url(url.get_secret_value()).password)
+    if settings.openai_api_key is not None:
+        register_secret(settings.openai_api_key.get_secret_value())
+    if settings.jwt_public_key and not settings.jwt_public_key.lstrip().startswith("-----BEGIN"):
+        register_secret(settings.jwt_public_key)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
+        setup_logging(settings, stdio=getattr(args, "transport", None) == "stdio")
         return int(args.handler(args, settings))
     except MCPError as exc:
         print(f"zava-mcp: {exc}", file=sys.stderr)

@@ -36,6 +36,10 @@ from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import Embedder, build_embedder
 from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, MCPError
 from zava_mcp.health import readiness
+from zava_mcp.infra.cache import QueryCache
+from zava_mcp.infra.logging import register_secret
+from zava_mcp.infra.metrics import Metrics, metrics_endpoint, sqlalchemy_pool_stats
+from zava_mcp.infra.querymon import QueryMonitor
 from zava_mcp.infra.settings import Settings, async_url, redact_url
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.identity import IdentityService
@@ -76,6 +80,9 @@ class AppState:
     embedder: Embedder | None = None
     #: where tool queries go: the read replica when one is configured, else ``db``
     read_db: Database | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    cache: QueryCache | None = None
+    monitor: QueryMonitor | None = None
 
     @property
     def query_db(self) -> Database | None:
@@ -104,12 +111,20 @@ def pool_config_from(settings: Settings) -> PoolConfig:
         pool_timeout_s=settings.pool_timeout_s,
         pool_recycle_s=settings.pool_recycle_s,
         command_timeout_s=settings.command_timeout_s,
+        work_mem=settings.work_mem,
+        connect_retries=settings.connect_retries,
+        connect_backoff_s=settings.connect_backoff_s,
     )
 
 
 def build_services(state: AppState) -> None:
     assert state.query_db is not None
-    ctx = ServiceContext(db=state.query_db, limits=limits_from(state.settings))
+    ctx = ServiceContext(
+        db=state.query_db,
+        limits=limits_from(state.settings),
+        cache=state.cache,
+        monitor=state.monitor,
+    )
     state.services = {
         "query": QueryService(ctx),
         "schema": SchemaService(ctx),
@@ -118,7 +133,7 @@ def build_services(state: AppState) -> None:
     }
     if state.embedder is not None:
         state.services["products"] = ProductSearchService(
-            ctx, state.embedder, probes=state.settings.search_probes
+            ctx, state.embedder, probes=state.settings.search_probes, metrics=state.metrics
         )
 
 
@@ -204,6 +219,7 @@ class AuditMiddleware(Middleware):
                 raise
             finally:
                 duration_ms = (time.perf_counter() - started) * 1000
+                self.state.metrics.record_tool_call(tool, error_code or "ok", duration_ms / 1000)
                 logger.info(
                     "tool call {} {} in {:.1f} ms", tool, error_code or outcome, duration_ms
                 )
@@ -226,11 +242,14 @@ class AuditMiddleware(Middleware):
         try:
             await audit.record(self.state.db, entry)
         except Exception as exc:
-            # Fail closed: a call we could not audit returns no data.
-            logger.error("audit write failed: {}", type(exc).__name__)
-            raise ToolError(
-                "[AUDIT_UNAVAILABLE] the call could not be recorded; try again shortly"
-            ) from None
+            self.state.metrics.audit_write_failures_total.inc()
+            logger.error("audit write failed: {}", getattr(exc, "error_code", type(exc).__name__))
+            if entry.outcome == "ok":
+                # Fail closed: a call we could not audit returns no data. (A call that failed
+                # already returned nothing; its own, more useful error stands.)
+                raise ToolError(
+                    "[AUDIT_UNAVAILABLE] the call could not be recorded; try again shortly"
+                ) from None
 
 
 def build_server(
@@ -239,10 +258,13 @@ def build_server(
     database: Database | None = None,
     dev_identity: Identity | None = None,
     embedder: Embedder | None = None,
+    metrics: Metrics | None = None,
     startup: Callable[[AppState], Awaitable[None]] | None = None,
 ) -> FastMCP:
     """The FastMCP server. ``database`` and ``dev_identity`` let tests hand in what they built."""
-    state = AppState(settings=settings, db=database, embedder=embedder)
+    state = AppState(
+        settings=settings, db=database, embedder=embedder, metrics=metrics or Metrics()
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
@@ -250,6 +272,8 @@ def build_server(
             from zava_mcp.db.urls import resolve_urls
 
             urls = await asyncio.to_thread(resolve_urls, settings)
+            register_secret(urls.app.password)
+            register_secret(urls.admin.password)
             state.db = Database.from_url(urls.app, pool_config_from(settings))
             state.owns_db = True
             if settings.read_replica_url is not None:
@@ -257,8 +281,7 @@ def build_server(
                     settings.read_replica_url.get_secret_value(), name="ZAVA_READ_REPLICA_URL"
                 )
                 state.read_db = Database.from_url(replica, pool_config_from(settings))
-                logger.info("read-only tool queries go to the read replica {}",
-                            redact_url(replica))
+                logger.info("read-only tool queries go to the read replica {}", redact_url(replica))
         await enforce_posture(state.db)
         if state.read_db is not None:
             await enforce_posture(state.read_db)
@@ -278,15 +301,32 @@ def build_server(
                 "auth_mode=dev: EVERY caller is served as manager {}; never expose this server",
                 identity,
             )
+        state.monitor = QueryMonitor(state.metrics, slow_threshold_s=settings.slow_query_ms / 1000)
+        if settings.cache_ttl_s > 0:
+            state.cache = QueryCache(
+                ttl_s=settings.cache_ttl_s,
+                maxsize=settings.cache_maxsize,
+                metrics=state.metrics,
+                name="results",
+            )
+        db = state.query_db
+        state.metrics.set_pool_collector(
+            lambda: sqlalchemy_pool_stats(db.engine.pool) if db is not None else {}
+        )
         build_services(state)
+        poll_task = (
+            asyncio.create_task(_poll_data_version(state)) if state.cache is not None else None
+        )
         warm = getattr(state.embedder, "warm_up", None)
         warm_task = asyncio.create_task(warm()) if warm is not None else None
         try:
             yield {"state": state}
         finally:
             state.services = {}
-            if warm_task is not None and not warm_task.done():
-                warm_task.cancel()
+            state.metrics.set_pool_collector(None)
+            for task in (warm_task, poll_task):
+                if task is not None and not task.done():
+                    task.cancel()
             if owns_embedder and state.embedder is not None:
                 await state.embedder.aclose()
                 state.embedder = None
@@ -296,6 +336,7 @@ def build_server(
             if state.owns_db and state.read_db is not None:
                 await state.read_db.dispose()
                 state.read_db = None
+            await logger.complete()
 
     mcp = FastMCP(
         SERVER_NAME,
@@ -311,9 +352,19 @@ def build_server(
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    mcp.custom_route("/metrics", methods=["GET"], include_in_schema=False)(
+        metrics_endpoint(state.metrics)
+    )
+
     @mcp.custom_route("/readyz", methods=["GET"], include_in_schema=False)
     async def readyz(_: Request) -> JSONResponse:
         ready, checks = await readiness(state.db)
+        if state.embedder is not None:
+            checks["embedder"] = {
+                "ok": True,
+                "model": state.embedder.model_name,
+                "loaded": bool(getattr(state.embedder, "loaded", True)),
+            }
         if state.read_db is not None:
             replica_ready, replica_checks = await readiness(state.read_db)
             checks["read_replica"] = {"ok": replica_ready, **replica_checks.get("database", {})}
@@ -486,11 +537,30 @@ def build_server(
     return mcp
 
 
+async def _poll_data_version(state: AppState) -> None:
+    """Clear the result cache when the seed or a migration moved the data version."""
+    from zava_mcp.db import queries
+
+    while True:
+        try:
+            if state.query_db is not None and state.cache is not None:
+                async with state.query_db.unit_of_work(None) as conn:
+                    version = await queries.fetch_data_version(conn)
+                if version is not None and state.cache.clear_if_generation_changed(version):
+                    logger.info("data version {}: result cache cleared", version)
+        except MCPError as exc:
+            logger.warning("data version check failed: {}", exc.error_code)
+        await asyncio.sleep(state.settings.cache_check_interval_s)
+
+
 async def enforce_posture(db: Database) -> None:
     """Refuse to serve when the application role could escape RLS or rebind its identity."""
-    async with db.engine.connect() as conn:
+    conn = await db.connect()
+    try:
         driver = (await conn.get_raw_connection()).driver_connection
         findings = await check_posture(driver)
+    finally:
+        await conn.close()
     bad = failures(findings)
     if bad:
         logger.error("security posture check failed:\n{}", render(findings))

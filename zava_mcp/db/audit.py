@@ -7,6 +7,7 @@ only and may have rolled back). The application role can only append through
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -49,7 +50,8 @@ class AuditRecord:
 
 async def record(db: Database, entry: AuditRecord) -> int:
     stored, digest = canonical_arguments(entry.arguments)
-    async with db.engine.connect() as conn:
+    conn = await db.connect()
+    try:
         driver = (await conn.get_raw_connection()).driver_connection
         assert driver is not None
         await driver.execute("BEGIN READ WRITE")
@@ -68,8 +70,12 @@ async def record(db: Database, entry: AuditRecord) -> int:
             )
             await driver.execute("COMMIT")
         except BaseException:
-            await driver.execute("ROLLBACK")
+            with contextlib.suppress(Exception):
+                await driver.execute("ROLLBACK")
             raise
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.close()
     return int(audit_id)
 
 

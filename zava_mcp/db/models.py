@@ -239,6 +239,21 @@ class ProductDescriptionEmbedding(Base):
     created_at: Mapped[datetime] = _created_at()
 
 
+class DataVersion(Base):
+    """Bumped by the seed and by migrations; servers clear their caches when it moves."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, server_default=text("1"), autoincrement=False
+    )
+    version: Mapped[int] = mapped_column(BigInteger, server_default=text("1"))
+    changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
 class ToolCallAudit(Base):
     """One row per tool call, appended by ``audit.record_tool_call`` (see revision 0004)."""
 

@@ -114,6 +114,11 @@ async def fetch_schema_revision(conn: AsyncConnection) -> str | None:
     return str(value) if value is not None else None
 
 
+async def fetch_data_version(conn: AsyncConnection) -> int | None:
+    value = (await conn.execute(text("select version from retail.data_version"))).scalar()
+    return int(value) if value is not None else None
+
+
 # --------------------------------------------------------------------------- identity
 
 

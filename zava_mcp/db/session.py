@@ -9,6 +9,8 @@ pooled connection never carries it to the next caller. The application role cann
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,6 +43,10 @@ class PoolConfig:
     pool_recycle_s: int = 1800
     command_timeout_s: float = 30.0
     application_name: str = "zava-mcp"
+    work_mem: str = "16MB"
+    statement_timeout_ms: int | None = None
+    connect_retries: int = 3
+    connect_backoff_s: float = 0.05
 
 
 def disable_asyncpg_jit_toggle(driver_connection: Any) -> None:
@@ -68,7 +74,16 @@ def create_engine(url: URL, config: PoolConfig | None = None) -> AsyncEngine:
         connect_args={
             "command_timeout": cfg.command_timeout_s,
             "timeout": 5,
-            "server_settings": {"application_name": cfg.application_name, "jit": "off"},
+            "server_settings": {
+                "application_name": cfg.application_name,
+                "jit": "off",
+                "work_mem": cfg.work_mem,
+                **(
+                    {"statement_timeout": str(cfg.statement_timeout_ms)}
+                    if cfg.statement_timeout_ms
+                    else {}
+                ),
+            },
         },
     )
 
@@ -121,12 +136,36 @@ def _first_line(exc: BaseException) -> str:
 class Database:
     """The application-role engine and its tenant-bound units of work."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, config: PoolConfig | None = None) -> None:
         self.engine = engine
+        self.config = config or PoolConfig()
 
     @classmethod
     def from_url(cls, url: URL, config: PoolConfig | None = None) -> Database:
-        return cls(create_engine(url, config))
+        return cls(create_engine(url, config), config)
+
+    async def connect(self) -> AsyncConnection:
+        """A pooled connection; connection errors (never query errors) are retried with
+        exponential backoff and full jitter, briefly, so an outage fails fast."""
+        attempt = 0
+        while True:
+            conn = self.engine.connect()
+            try:
+                await conn.start()
+                return conn
+            except (
+                sqlalchemy.exc.SQLAlchemyError,
+                asyncpg.exceptions.PostgresError,
+                OSError,
+            ) as exc:
+                error = translate_error(exc)
+                if not isinstance(error, DatabaseUnavailableError) or (
+                    attempt >= self.config.connect_retries
+                ):
+                    raise error from exc
+                delay = self.config.connect_backoff_s * (2**attempt)
+                await asyncio.sleep(random.uniform(0, delay))
+                attempt += 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -140,22 +179,25 @@ class Database:
         lock_timeout_ms: int | None = None,
     ) -> AsyncIterator[AsyncConnection]:
         """A READ ONLY transaction bound to ``identity`` (``None`` binds nobody: no tenant rows)."""
+        conn = await self.connect()
         try:
-            async with self.engine.connect() as conn:
-                # asyncpg opens the transaction READ ONLY at its first statement
-                await conn.execution_options(postgresql_readonly=True)
-                async with conn.begin():
-                    await bind_identity(
-                        conn,
-                        identity,
-                        statement_timeout_ms=statement_timeout_ms,
-                        lock_timeout_ms=lock_timeout_ms,
-                    )
-                    yield conn
+            # asyncpg opens the transaction READ ONLY at its first statement
+            await conn.execution_options(postgresql_readonly=True)
+            async with conn.begin():
+                await bind_identity(
+                    conn,
+                    identity,
+                    statement_timeout_ms=statement_timeout_ms,
+                    lock_timeout_ms=lock_timeout_ms,
+                )
+                yield conn
         except MCPError:
             raise
         except (sqlalchemy.exc.SQLAlchemyError, asyncpg.exceptions.PostgresError, OSError) as exc:
             raise translate_error(exc) from exc
+        finally:
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     async def ping(self) -> None:
         async with self.unit_of_work(None) as conn:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     pool_timeout_s: float = Field(default=10.0, gt=0)
     pool_recycle_s: int = Field(default=1800, ge=30)
     command_timeout_s: float = Field(default=30.0, gt=0)
+    connect_retries: int = Field(default=3, ge=0, le=10, description="On connection errors only")
+    connect_backoff_s: float = Field(default=0.05, gt=0, le=5)
+    work_mem: str = Field(default="16MB", pattern=r"^[0-9]+(kB|MB|GB)$")
     statement_timeout_ms: int = Field(default=15000, ge=100, le=600000)
     lock_timeout_ms: int = Field(default=2000, ge=10, le=60000)
 
@@ -105,6 +108,12 @@ class Settings(BaseSettings):
     allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host header values")
     allowed_origins: list[str] = Field(default_factory=list, description="Browser origins")
     log_level: str = "INFO"
+    log_json: bool = Field(default=False, description="JSON lines instead of readable text")
+    log_file: Path | None = Field(default=None, description="Also log to this rotating file")
+    slow_query_ms: int = Field(default=1000, ge=1)
+    cache_ttl_s: float = Field(default=300, ge=0, description="0 disables the result cache")
+    cache_maxsize: int = Field(default=2048, ge=1)
+    cache_check_interval_s: float = Field(default=5, gt=0, le=3600)
 
     @field_validator("log_level")
     @classmethod

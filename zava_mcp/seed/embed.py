@@ -73,6 +73,7 @@ async def embed_catalogue(
     finally:
         bar.close()
     lists = await rebuild_index(conn)
+    await conn.execute("update retail.data_version set version = version + 1, changed_at = now()")
     return EmbedReport(model, len(todo), time.perf_counter() - started, lists)
 
 

@@ -115,10 +115,16 @@ async def seed(
             bar.close()
         if after_load is not None:
             await after_load(conn)
+        await bump_data_version(conn)
     for table in reversed(ALL_TABLES):
         await conn.execute(f"ANALYZE retail.{table}")
     report.seconds = time.perf_counter() - started
     return report
+
+
+async def bump_data_version(conn: asyncpg.Connection) -> None:
+    """Servers clear their result caches when this moves."""
+    await conn.execute("update retail.data_version set version = version + 1, changed_at = now()")
 
 
 async def _load_catalogue(

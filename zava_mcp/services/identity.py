@@ -26,7 +26,13 @@ class IdentityService:
 
     async def whoami(self, *, identity: Identity) -> WhoAmI:
         """The caller's name, access level and the stores they may see."""
-        async with self.ctx.db.unit_of_work(identity) as conn:
+        return await self.ctx.cached(identity, "whoami", (), lambda: self._whoami(identity))
+
+    async def _whoami(self, identity: Identity) -> WhoAmI:
+        async with (
+            self.ctx.track("whoami", operation="identity"),
+            self.ctx.db.unit_of_work(identity) as conn,
+        ):
             manager = await queries.fetch_current_manager(conn)
             if manager is None:
                 raise AuthenticationError("the caller identity is not a known manager")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from cachetools import LRUCache
 
 from zava_mcp.db import queries
 from zava_mcp.db.identity import Identity
 from zava_mcp.embeddings.base import Embedder
 from zava_mcp.errors import ValidationError
+from zava_mcp.infra.metrics import Metrics
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import ProductMatch, ProductSearchResult
 
@@ -15,10 +18,18 @@ from zava_mcp.services.schemas import ProductMatch, ProductSearchResult
 class ProductSearchService:
     """Search that never mixes vectors of different models: only the configured model's rows."""
 
-    def __init__(self, ctx: ServiceContext, embedder: Embedder, *, probes: int = 10) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        embedder: Embedder,
+        *,
+        probes: int = 10,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.ctx = ctx
         self.embedder = embedder
         self.probes = probes
+        self.metrics = metrics
         # query text -> vector; identity-free on purpose: an embedding carries no tenant data
         self._vectors: LRUCache[str, list[float]] = LRUCache(maxsize=512)
 
@@ -26,7 +37,15 @@ class ProductSearchService:
         key = " ".join(query.split()).lower()
         vector = self._vectors.get(key)
         if vector is None:
-            vector = (await self.embedder.embed([key]))[0]
+            provider = self.embedder.model_name.split(":", 1)[0]
+            started = time.perf_counter()
+            outcome = "error"
+            try:
+                vector = (await self.embedder.embed([key]))[0]
+                outcome = "ok"
+            finally:
+                if self.metrics is not None:
+                    self.metrics.record_embedding(provider, outcome, time.perf_counter() - started)
             self._vectors[key] = vector
         return vector
 
@@ -48,7 +67,10 @@ class ProductSearchService:
             raise ValidationError("similarity_threshold must be between 0 and 1")
         vector = await self.embed_query(query)
         search = queries.search_products_in_stock if in_stock_only else queries.search_products
-        async with self.ctx.db.unit_of_work(identity) as conn:
+        async with (
+            self.ctx.track("semantic search", operation="search"),
+            self.ctx.db.unit_of_work(identity) as conn,
+        ):
             hits = await search(
                 conn,
                 vector,

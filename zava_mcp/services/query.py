@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from zava_mcp.db import queries
 from zava_mcp.db.guard import check_query
 from zava_mcp.db.identity import Identity
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import QueryResult
+
+#: results of queries that read the clock or random numbers are never cached
+VOLATILE = re.compile(
+    r"\b(now|current_date|current_time|current_timestamp|localtime|localtimestamp|clock_"
+    r"timestamp|statement_timestamp|transaction_timestamp|timeofday|random|gen_random_uuid)\b",
+    re.IGNORECASE,
+)
 
 
 class QueryService:
@@ -21,15 +29,25 @@ class QueryService:
         """Check ``sql`` with the SQL guard, then run it as ``identity``; raises typed errors."""
         # the parser runs on a big-stack thread of its own; keep the event loop free meanwhile
         guarded = await asyncio.to_thread(check_query, sql)
+        if VOLATILE.search(guarded.sql):
+            return await self._run(identity, guarded.sql)
+        return await self.ctx.cached(
+            identity, "sql", (guarded.sql,), lambda: self._run(identity, guarded.sql)
+        )
+
+    async def _run(self, identity: Identity, sql: str) -> QueryResult:
         limits = self.ctx.limits
-        async with self.ctx.db.unit_of_work(
-            identity,
-            statement_timeout_ms=limits.statement_timeout_ms,
-            lock_timeout_ms=limits.lock_timeout_ms,
-        ) as conn:
+        async with (
+            self.ctx.track(sql, operation="agent_sql"),
+            self.ctx.db.unit_of_work(
+                identity,
+                statement_timeout_ms=limits.statement_timeout_ms,
+                lock_timeout_ms=limits.lock_timeout_ms,
+            ) as conn,
+        ):
             raw = await queries.run_read_query(
                 conn,
-                guarded.sql,
+                sql,
                 max_rows=limits.max_rows,
                 max_cell_bytes=limits.max_cell_bytes,
                 max_response_bytes=limits.max_response_bytes,

@@ -113,13 +113,16 @@ class SalesAnalyticsService:
 
     async def resolve_store(self, *, identity: Identity, store: str) -> uuid.UUID:
         """A store id from its UUID, code or name, among the caller's stores only."""
-        async with self.ctx.db.unit_of_work(identity) as conn:
-            stores = await queries.fetch_visible_stores(conn)
+        stores = await self.ctx.cached(identity, "stores", (), lambda: self._stores(identity))
         wanted = store.strip().lower()
         for row in stores:
             if wanted in (str(row.id), row.code.lower(), row.name.lower()):
                 return row.id
         raise AuthorizationError("that store is not one of the stores you can see")
+
+    async def _stores(self, identity: Identity) -> list[queries.StoreRow]:
+        async with self.ctx.db.unit_of_work(identity) as conn:
+            return await queries.fetch_visible_stores(conn)
 
     async def get_store_performance(
         self, *, identity: Identity, store: str, time_period: str, today: dt.date | None = None
@@ -127,7 +130,20 @@ class SalesAnalyticsService:
         """Metrics for ``time_period`` against the period before; other stores are refused."""
         store_id = await self.resolve_store(identity=identity, store=store)
         today = today or dt.datetime.now(dt.UTC).date()
-        async with self.ctx.db.unit_of_work(identity) as conn:
+        return await self.ctx.cached(
+            identity,
+            "store_performance",
+            (str(store_id), time_period, today.isoformat()),
+            lambda: self._performance(identity, store_id, time_period, today),
+        )
+
+    async def _performance(
+        self, identity: Identity, store_id: uuid.UUID, time_period: str, today: dt.date
+    ) -> StorePerformance:
+        async with (
+            self.ctx.track("store performance", operation="sales"),
+            self.ctx.db.unit_of_work(identity) as conn,
+        ):
             row = await queries.fetch_store(conn, store_id)
             if row is None:
                 raise AuthorizationError("that store is not one of the stores you can see")

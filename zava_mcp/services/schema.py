@@ -27,7 +27,15 @@ class SchemaService:
     ) -> TableSchemas:
         """Columns, keys, relationships and valid values for each named table."""
         wanted = [normalise_table_name(n) for n in table_names]
-        async with self.ctx.db.unit_of_work(identity) as conn:
+        return await self.ctx.cached(
+            identity, "schema", tuple(wanted), lambda: self._describe(identity, wanted)
+        )
+
+    async def _describe(self, identity: Identity, wanted: list[str]) -> TableSchemas:
+        async with (
+            self.ctx.track("table schemas", operation="schema"),
+            self.ctx.db.unit_of_work(identity) as conn,
+        ):
             available = await queries.fetch_table_names(conn)
             unknown = [n for n in wanted if n not in available]
             if unknown:
