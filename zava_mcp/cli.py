@@ -62,6 +62,9 @@ def _seed(args: argparse.Namespace, settings: Settings) -> int:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from zava_mcp.server import build_http_app, build_server
 
+    # again, now that FastMCP is imported: it installs a handler of its own at import time
+    setup_logging(settings, stdio=args.transport == "stdio")
+
     if args.transport == "stdio":
         build_server(settings).run(transport="stdio", show_banner=False)
         return 0
