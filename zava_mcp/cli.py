@@ -193,6 +193,53 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run())
 
 
+def _call(args: argparse.Namespace, settings: Settings) -> int:
+    """Call one tool over streamable HTTP, as a manager (header mode) or with a bearer token."""
+    import asyncio
+    import json
+
+    from fastmcp import Client
+    from fastmcp.client.transports import StreamableHttpTransport
+    from fastmcp.exceptions import ToolError
+
+    from zava_mcp.seed.catalogue import stable_id
+
+    arguments: dict[str, object] = {}
+    for pair in args.arguments:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            print(f"zava-mcp: arguments are key=value, got {pair!r}", file=sys.stderr)
+            return 2
+        try:
+            arguments[key] = json.loads(value)
+        except json.JSONDecodeError:
+            arguments[key] = value
+    headers = {}
+    if args.manager:
+        manager = args.manager
+        if len(manager) != 36:  # a seed code such as sm-leeds
+            manager = str(stable_id("manager", manager))
+        headers["x-rls-user-id"] = manager
+    url = args.url or f"{settings.base_url}{settings.mcp_path}"
+    transport = StreamableHttpTransport(url, headers=headers, auth=args.token)
+
+    async def run() -> int:
+        async with Client(transport) as client:
+            try:
+                result = await client.call_tool(args.tool, arguments)
+            except ToolError as exc:
+                print(str(exc), file=sys.stderr)
+                return 1
+        if args.json:
+            print(json.dumps(result.structured_content, indent=2, default=str))
+        else:
+            for block in result.content:
+                print(getattr(block, "text", block))
+        return 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zava-mcp", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -214,6 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd = sub.add_parser("audit", help="verify the audit trail's hash chain")
     audit_cmd.add_argument("action", choices=("verify",))
     audit_cmd.set_defaults(handler=_audit)
+    call = sub.add_parser("call", help="call a tool on a running server over HTTP")
+    call.add_argument("tool")
+    call.add_argument("arguments", nargs="*", help="key=value (values may be JSON)")
+    call.add_argument("--manager", help="x-rls-user-id: a manager UUID or seed code (sm-leeds)")
+    call.add_argument("--token", help="a bearer token (auth_mode=jwt)")
+    call.add_argument("--url", help="default: ZAVA_PUBLIC_BASE_URL or http://HOST:PORT + path")
+    call.add_argument("--json", action="store_true", help="print the structured result")
+    call.set_defaults(handler=_call)
     clients = sub.add_parser("clients", help="print VS Code and Claude Desktop configurations")
     clients.set_defaults(handler=_clients)
     serve = sub.add_parser("serve", help="serve MCP over streamable HTTP (default) or stdio")

@@ -576,8 +576,9 @@ async def _default_dev_identity(settings: Settings, db: Database) -> Identity:
     from zava_mcp.seed.catalogue import load_catalogue
 
     catalogue = load_catalogue()
-    head_office = next(m for m in catalogue.managers if m.access_level == "head_office")
-    return Identity(head_office.id)
+    # least privilege: a store manager, never head office, unless configured otherwise
+    store_manager = next(m for m in catalogue.managers if m.access_level == "store")
+    return Identity(store_manager.id)
 
 
 def build_http_app(mcp: FastMCP, settings: Settings) -> Any:

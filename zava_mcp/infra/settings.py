@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     # --- identity ---------------------------------------------------------------------------
     auth_mode: Literal["dev", "header", "jwt"] = "dev"
     dev_manager_id: str | None = Field(
-        default=None, description="Identity for auth_mode=dev; unset: the first head-office user."
+        default=None, description="Identity for auth_mode=dev; unset: the first store manager."
     )
     jwt_jwks_url: str | None = None
     jwt_public_key: str | None = Field(default=None, description="PEM public key (or HS secret)")
