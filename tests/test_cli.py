@@ -109,3 +109,90 @@ def test_call_command_against_a_running_server(pg: EmbeddedPostgres, tmp_path: A
         )
         assert bad.returncode == 1
         assert "[FORBIDDEN]" in bad.stderr and "Traceback" not in bad.stderr
+
+
+async def test_stdio_transport(pg: EmbeddedPostgres) -> None:
+    from fastmcp.client.transports import StdioTransport
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZAVA_")}
+    env.update(database_env(pg))
+    env.update({"ZAVA_AUTH_MODE": "dev", "ZAVA_DEV_MANAGER_ID": "sm-leeds"})
+    env["ZAVA_DEV_MANAGER_ID"] = str(
+        __import__("tests.conftest", fromlist=["x"]).manager_identity("sm-leeds")
+    )
+    transport = StdioTransport(
+        sys.executable, ["-m", "zava_mcp", "serve", "--transport", "stdio"], env=env
+    )
+    async with Client(transport) as client:
+        me = await client.call_tool("get_current_user_info", {})
+        assert me.structured_content["access_level"] == "store"  # type: ignore[index]
+
+
+def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path: Any) -> None:
+    import json
+    import signal
+    import threading
+    import time
+
+    import httpx
+
+    env = {
+        **database_env(pg),
+        "ZAVA_AUTH_MODE": "header",
+        "ZAVA_HTTP_JSON_RESPONSE": "true",
+        "ZAVA_TRUSTED_PROXIES": '["127.0.0.1/32"]',
+    }
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ZAVA_")}
+    full.update(env)
+    from zava_mcp.infra.embedded import free_port
+
+    port = free_port()
+    full.update({"ZAVA_PORT": str(port)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zava_mcp", "serve"],
+        env=full,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "log").open("wb"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        from tests.servers import wait_http
+
+        wait_http(f"{base}/healthz", proc=proc)
+        headers = {
+            "accept": "application/json, text/event-stream",
+            "content-type": "application/json",
+            "x-rls-user-id": "00000000-0000-4000-8000-000000000001",
+        }
+        slow = {
+            "jsonrpc": "2.0",
+            "id": 2,
+            "method": "tools/call",
+            "params": {
+                "name": "execute_sales_query",
+                "arguments": {
+                    "postgresql_query": "select count(*) from generate_series(1, 8000000)"
+                },
+            },
+        }
+        answer: dict[str, Any] = {}
+
+        def call() -> None:
+            response = httpx.post(f"{base}/mcp", headers=headers, json=slow, timeout=30)
+            answer["status"] = response.status_code
+            answer["body"] = response.text
+
+        worker = threading.Thread(target=call)
+        worker.start()
+        time.sleep(0.4)  # the call is now running in the database
+        proc.send_signal(signal.SIGTERM)
+        worker.join(timeout=30)
+        # uvicorn re-raises the SIGTERM it handled once shut down: -15 is a clean exit
+        assert proc.wait(timeout=20) in (0, -signal.SIGTERM)
+        assert answer["status"] == 200, answer
+        result = json.loads(answer["body"])["result"]
+        assert result.get("isError") is not True, result
+        assert result["structuredContent"]["rows"] == [[8000000]]
+    finally:
+        if proc.poll() is None:
+            proc.kill()

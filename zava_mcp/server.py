@@ -314,6 +314,7 @@ def build_server(
             lambda: sqlalchemy_pool_stats(db.engine.pool) if db is not None else {}
         )
         build_services(state)
+        await _check_data_version(state)  # the first reading, before any call is served
         poll_task = (
             asyncio.create_task(_poll_data_version(state)) if state.cache is not None else None
         )
@@ -537,20 +538,26 @@ def build_server(
     return mcp
 
 
-async def _poll_data_version(state: AppState) -> None:
-    """Clear the result cache when the seed or a migration moved the data version."""
+async def _check_data_version(state: AppState) -> None:
     from zava_mcp.db import queries
 
+    if state.query_db is None or state.cache is None:
+        return
+    try:
+        async with state.query_db.unit_of_work(None) as conn:
+            version = await queries.fetch_data_version(conn)
+    except MCPError as exc:
+        logger.warning("data version check failed: {}", exc.error_code)
+        return
+    if version is not None and state.cache.clear_if_generation_changed(version):
+        logger.info("data version {}: result cache cleared", version)
+
+
+async def _poll_data_version(state: AppState) -> None:
+    """Clear the result cache when the seed or a migration moved the data version."""
     while True:
-        try:
-            if state.query_db is not None and state.cache is not None:
-                async with state.query_db.unit_of_work(None) as conn:
-                    version = await queries.fetch_data_version(conn)
-                if version is not None and state.cache.clear_if_generation_changed(version):
-                    logger.info("data version {}: result cache cleared", version)
-        except MCPError as exc:
-            logger.warning("data version check failed: {}", exc.error_code)
         await asyncio.sleep(state.settings.cache_check_interval_s)
+        await _check_data_version(state)
 
 
 async def enforce_posture(db: Database) -> None:
