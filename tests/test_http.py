@@ -288,6 +288,19 @@ async def test_calls_through_nginx_reach_both_replicas(
                     )
                 ).structured_content["rows"]
                 assert {r[0] for r in rows} == expected
+    # every tool once through the proxy
+    async with Client(f"{base}/mcp", auth=token(keys, level_codes(catalogue)["store"])) as client:
+        me = (await client.call_tool("get_current_user_info", {})).structured_content
+        own = me["stores"][0]["store_id"]
+        perf = await client.call_tool("get_store_performance", {"store_id": own})
+        assert perf.structured_content["store_id"] == own
+        schemas = await client.call_tool("get_multiple_table_schemas", {"table_names": ["orders"]})
+        assert schemas.structured_content["tables"][0]["table"] == "retail.orders"
+        assert (await client.call_tool("get_current_utc_date", {})).content[0].text
+        found = await client.call_tool(
+            "semantic_search_products", {"query_description": "weed killer", "max_results": 3}
+        )
+        assert len(found.structured_content["results"]) == 3
     upstreams = set(re.findall(r"upstream=(\S+)", (work / "access.log").read_text()))
     assert len(upstreams) >= 2, upstreams
 
