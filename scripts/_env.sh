@@ -11,11 +11,13 @@ fi
 . "$VENV/bin/activate"
 stamp="$VENV/.zava-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "==> installing into $VENV (first run takes a minute or two)" >&2
-  python -m pip install --quiet --upgrade pip >&2
-  # The exact CPU build of torch first: an unpinned torch would pull gigabytes of CUDA packages.
-  python -m pip install --quiet "torch==2.13.0" >&2
-  python -m pip install --quiet -e ".[local-embeddings,dev]" >&2
+  echo "==> installing into $VENV (first run takes a minute or two; log: $VENV/install.log)" >&2
+  {
+    python -m pip install --upgrade pip &&
+    # The exact CPU build of torch first: an unpinned torch would pull gigabytes of CUDA.
+    python -m pip install "torch==2.13.0" &&
+    python -m pip install -e ".[local-embeddings,dev]"
+  } > "$VENV/install.log" 2>&1 || { tail -n 40 "$VENV/install.log" >&2; exit 1; }
   touch "$stamp"
 fi
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
