@@ -213,6 +213,7 @@ def header_server(pg: EmbeddedPostgres, tmp_path_factory: pytest.TempPathFactory
         "ZAVA_AUTH_MODE": "header",
         "ZAVA_TRUSTED_PROXIES": '["127.0.0.2/32"]',
         "ZAVA_POOL_SIZE": "2",
+        "ZAVA_HTTP_JSON_RESPONSE": "false",  # the SSE answer path, covered here
     }
     log = Path(tmp_path_factory.mktemp("header-server")) / "server.log"
     with mcp_server(env, log=log) as base:

@@ -103,7 +103,8 @@ class Settings(BaseSettings):
         default=None, description="Public URL of the server (behind the proxy); default from host"
     )
     http_json_response: bool = Field(
-        default=False, description="Answer POSTs with plain JSON instead of an SSE stream"
+        default=True,
+        description="Answer POSTs with plain JSON (faster); false: an SSE stream per call",
     )
     allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host header values")
     allowed_origins: list[str] = Field(default_factory=list, description="Browser origins")

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import re
 
+from cachetools import LRUCache
+
 from zava_mcp.db import queries
-from zava_mcp.db.guard import check_query
+from zava_mcp.db.guard import GuardedQuery, check_query
 from zava_mcp.db.identity import Identity
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import QueryResult
@@ -24,11 +26,21 @@ class QueryService:
 
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
+        # sql text -> its accepted GuardedQuery (pure function of the text: safe to share)
+        self._accepted: LRUCache[str, GuardedQuery] = LRUCache(maxsize=2048)
+
+    async def guard(self, sql: str) -> GuardedQuery:
+        """The SQL guard's verdict; accepted queries are remembered (agents repeat themselves)."""
+        accepted = self._accepted.get(sql)
+        if accepted is None:
+            # the parser runs on a big-stack thread of its own; keep the event loop free
+            accepted = await asyncio.to_thread(check_query, sql)
+            self._accepted[sql] = accepted
+        return accepted
 
     async def execute(self, *, identity: Identity, sql: str) -> QueryResult:
         """Check ``sql`` with the SQL guard, then run it as ``identity``; raises typed errors."""
-        # the parser runs on a big-stack thread of its own; keep the event loop free meanwhile
-        guarded = await asyncio.to_thread(check_query, sql)
+        guarded = await self.guard(sql)
         if VOLATILE.search(guarded.sql):
             return await self._run(identity, guarded.sql)
         return await self.ctx.cached(

@@ -1,0 +1,81 @@
+"""What a run does: the benchmarks chosen, their counts and time caps (full and ``--quick``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BENCHMARKS = (
+    "mcp_vs_direct",
+    "memory",
+    "rls_overhead",
+    "replicas",
+    "seed",
+    "store_performance",
+    "vectors",
+)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Every loop in the harness is bounded by one of these counts and by a time cap."""
+
+    concurrency: tuple[int, ...] = (1, 8, 32, 128)
+    #: total timed calls per concurrency level (each client makes calls // clients of them)
+    calls: dict[int, int] = field(default_factory=lambda: {1: 150, 8: 320, 32: 512, 128: 768})
+    level_cap_s: float = 45.0
+    rls_repetitions: int = 30
+    rls_cap_s: float = 90.0
+    replica_clients: int = 32
+    replica_calls: int = 512
+    seed_scales: tuple[float, ...] = (1.0, 10.0)
+    store_perf_warm_calls: int = 45
+    synthetic_vectors: int = 100_000
+    synthetic_clusters: int = 200
+    synthetic_queries: int = 200
+    catalogue_queries: int = 100
+    exact_queries: int = 25
+    catalogue_embed_limit: int | None = None
+    probes: tuple[int, ...] = (1, 2, 5, 10, 20)
+    ef_search: tuple[int, ...] = (10, 20, 40, 80, 160)
+    hnsw_timeout_s: float = 300.0
+    hnsw_fallback_vectors: int = 50_000
+    vector_query_cap_s: float = 30.0
+
+
+QUICK = Counts(
+    concurrency=(1, 8, 32),
+    calls={1: 10, 8: 16, 32: 32},
+    level_cap_s=15.0,
+    rls_repetitions=5,
+    rls_cap_s=20.0,
+    replica_clients=8,
+    replica_calls=32,
+    seed_scales=(1.0,),
+    store_perf_warm_calls=10,
+    synthetic_vectors=2000,
+    synthetic_clusters=20,
+    synthetic_queries=50,
+    catalogue_queries=30,
+    exact_queries=10,
+    catalogue_embed_limit=128,
+    hnsw_timeout_s=60.0,
+    hnsw_fallback_vectors=1000,
+    vector_query_cap_s=10.0,
+)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    scale: float
+    quick: bool
+    only: tuple[str, ...]
+    out_dir: Path
+    data_dir: Path
+    pg_port: int | None
+    counts: Counts
+
+    def wants(self, name: str) -> bool:
+        return name in self.only

@@ -1,0 +1,323 @@
+"""MCP over streamable HTTP against the asyncpg floor; server memory; replicas behind nginx."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any
+
+import psutil
+from fastmcp import Client
+
+from zava_mcp.bench import output
+from zava_mcp.bench.context import Context, warm_up
+from zava_mcp.bench.load import (
+    DIRECT_POOL_MAX,
+    LevelResult,
+    direct_level,
+    direct_pool,
+    mcp_level,
+    mcp_transport,
+    run_bound,
+)
+from zava_mcp.bench.processes import ResourceSampler, Server, mcp_server, nginx
+from zava_mcp.bench.stats import median, summary
+from zava_mcp.bench.workload import QUERIES, callers, head_office
+
+TRIVIAL_SQL = "select 1 as one"
+TOOL_LOG = re.compile(r"tool call execute_sales_query ok in ([0-9.]+) ms")
+
+
+def _line(result: LevelResult) -> str:
+    data = result.to_json()
+    errors = f", {result.errors} errors" if result.errors else ""
+    cap = " (time cap hit)" if result.hit_time_cap else ""
+    return (
+        f"{data['calls']} calls in {data['wall_s']:.1f}s: {data['calls_per_s']:.1f} calls/s, "
+        f"p50 {data['p50_ms']} ms, p95 {data['p95_ms']} ms, p99 {data['p99_ms']} ms"
+        f"{errors}{cap}"
+    )
+
+
+async def _measured(
+    ctx: Context, pids: list[int], run: Awaitable[LevelResult]
+) -> tuple[LevelResult, ResourceSampler]:
+    """Run one load level while sampling the servers, this process and PostgreSQL."""
+    with ResourceSampler([*pids, os.getpid()], postmaster_pid=ctx.postmaster_pid()) as sampler:
+        result = await run
+    return result, sampler
+
+
+def _cpu_json(
+    sampler: ResourceSampler, server_pids: list[int], calls: int
+) -> dict[str, float | None]:
+    """CPU seconds of the load generator (this process), the server(s) and PostgreSQL over the
+    whole level (opening the sessions, the warm-up calls and the timed calls), and the same in ms
+    per call made in that window."""
+    client = sampler.cpu_s.get(os.getpid(), 0.0)
+    server = sum(sampler.cpu_s.get(p, 0.0) for p in server_pids)
+    postgres = sampler.postgres_cpu_s
+
+    def per_call(seconds: float) -> float | None:
+        return round(seconds * 1000 / calls, 2) if calls else None
+
+    return {
+        "client_s": round(client, 2),
+        "server_s": round(server, 2),
+        "postgres_s": round(postgres, 2),
+        "client_ms_per_call": per_call(client),
+        "server_ms_per_call": per_call(server),
+        "postgres_ms_per_call": per_call(postgres),
+        # busy CPU of everything else on the machine in the same window (other users' work)
+        "other_processes_s": round(
+            max(0.0, sampler.machine_busy_s - client - server - postgres), 2
+        ),
+    }
+
+
+def _tool_times(log: Path, offset: int) -> list[float]:
+    """In-server durations of execute_sales_query calls logged after ``offset``."""
+    with log.open("rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode(errors="replace")
+    return [float(m) for m in TOOL_LOG.findall(text)]
+
+
+async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
+    """``select 1`` one client, sequentially: the per-call cost with (almost) no query."""
+    calls = ctx.config.counts.calls[1]
+    who = head_office()
+    direct: list[float] = []
+    pool = await direct_pool(ctx.app_dsn, 1)
+    try:
+        async with pool.acquire() as conn:
+            for i in range(calls + 5):
+                began = time.perf_counter()
+                await run_bound(conn, who.manager_id, TRIVIAL_SQL)
+                if i >= 5:
+                    direct.append((time.perf_counter() - began) * 1000)
+    finally:
+        await pool.close()
+    via_mcp: list[float] = []
+    offset = server.log.stat().st_size
+    async with Client(mcp_transport(server.mcp_url, who)) as client:
+        for i in range(calls + 5):
+            began = time.perf_counter()
+            out = await client.call_tool_mcp(
+                "execute_sales_query", {"postgresql_query": TRIVIAL_SQL}
+            )
+            if out.is_error:
+                raise RuntimeError("select 1 over MCP failed")
+            if i >= 5:
+                via_mcp.append((time.perf_counter() - began) * 1000)
+    in_tool = _tool_times(server.log, offset)[5:]
+    audit_ms = await _audit_writes(ctx, calls)
+    mcp_p50, direct_p50 = median(via_mcp), median(direct)
+    tool_p50 = round(median(in_tool), 3) if in_tool else None
+    audit_p50 = round(median(audit_ms), 3) if audit_ms else None
+    rest = mcp_p50 - tool_p50 if tool_p50 is not None else None
+    return {
+        "sql": TRIVIAL_SQL,
+        "calls": calls,
+        "mcp": summary(via_mcp),
+        "direct": summary(direct),
+        "in_server_tool_p50_ms": tool_p50,
+        "overhead_p50_ms": round(mcp_p50 - direct_p50, 3),
+        "audit_write_p50_ms": audit_p50,
+        "breakdown_p50_ms": {
+            "direct_floor": round(direct_p50, 3),
+            "tool_body_minus_direct": _diff(tool_p50, direct_p50),
+            "audit_write": audit_p50,
+            "http_mcp_framework": round(rest - audit_p50, 3)
+            if rest is not None and audit_p50 is not None
+            else None,
+        },
+        "note": "in_server_tool is the duration the server logs for the tool (SQL guard, unit "
+        "of work, query, result shaping); audit_write is zava_mcp.db.audit.record timed alone "
+        "(its own read-write transaction and commit); the rest is HTTP, MCP and framework",
+    }
+
+
+async def _audit_writes(ctx: Context, calls: int) -> list[float]:
+    """The audit trail's per-call write (zava_mcp.db.audit.record), timed on its own."""
+    from zava_mcp.db.audit import AuditRecord, record
+    from zava_mcp.db.session import Database
+
+    db = Database.from_url(ctx.db.app)
+    out: list[float] = []
+    try:
+        for i in range(calls + 5):
+            entry = AuditRecord(
+                manager_id=head_office().manager_id,
+                tool="execute_sales_query",
+                arguments={"postgresql_query": TRIVIAL_SQL},
+                rows_returned=1,
+                duration_ms=1.0,
+                outcome="ok",
+                error_code=None,
+                request_id=f"bench{i:011d}",
+            )
+            began = time.perf_counter()
+            await record(db, entry)
+            if i >= 5:
+                out.append((time.perf_counter() - began) * 1000)
+    except Exception as exc:  # the audit API is not the benchmark's; report without it
+        output.warn(f"could not time the audit write alone: {type(exc).__name__}: {exc}")
+        return []
+    finally:
+        await db.dispose()
+    return out
+
+
+async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
+    counts = ctx.config.counts
+    server = await ctx.main_server()
+    people = callers()
+    levels: list[dict[str, Any]] = []
+    memory_samples: dict[int, dict[str, Any]] = {}
+    with output.step("mcp_vs_direct: 'select 1', 1 client, MCP vs direct"):
+        trivial = await _trivial_overhead(ctx, server)
+    output.say(
+        f"  select 1: MCP p50 {trivial['mcp']['p50_ms']} ms, direct p50 "
+        f"{trivial['direct']['p50_ms']} ms, in-server tool p50 {trivial['in_server_tool_p50_ms']}"
+        f" ms -> overhead {trivial['overhead_p50_ms']} ms"
+    )
+    for clients in counts.concurrency:
+        calls = counts.calls[clients]
+        row: dict[str, Any] = {"clients": clients}
+        for mode in ("mcp", "direct"):
+            with output.step(f"mcp_vs_direct: {clients} clients, {mode}"):
+                if mode == "mcp":
+                    run = mcp_level(server.mcp_url, people, clients, calls, counts.level_cap_s)
+                else:
+                    run = direct_level(ctx.app_dsn, people, clients, calls, counts.level_cap_s)
+                result, sampler = await _measured(ctx, [server.pid], run)
+                output.say(f"  {mode:>6} x{clients}: {_line(result)}")
+            data = result.to_json()
+            data["cpu"] = _cpu_json(sampler, [server.pid], result.calls + result.errors + clients)
+            if mode == "mcp":
+                memory_samples[clients] = {
+                    "max_rss_mb": _round(sampler.max_rss_mb(server.pid)),
+                    "samples": len(sampler.rss_mb.get(server.pid, [])),
+                }
+            row[mode] = data
+        levels.append(row)
+    first = levels[0]
+    by_clients = {row["clients"]: row for row in levels}
+    at32 = by_clients.get(32) or levels[-1]
+    per_query = {
+        q: _diff(first["mcp"]["by_query_p50_ms"].get(q), first["direct"]["by_query_p50_ms"].get(q))
+        for q in QUERIES
+    }
+    matched = [v for v in per_query.values() if v is not None]
+    overhead = round(median(matched), 3) if matched else None
+    pooled = _diff(first["mcp"]["p50_ms"], first["direct"]["p50_ms"])
+    ratio = _ratio(at32["mcp"]["calls_per_s"], at32["direct"]["calls_per_s"])
+    output.say(
+        f"  overhead at 1 client: {overhead} ms (median over questions of MCP p50 - direct p50; "
+        f"pooled p50 difference {pooled} ms); throughput ratio at {at32['clients']}: {ratio}"
+    )
+    ctx.results["_memory_samples"] = memory_samples
+    return {
+        "queries": QUERIES,
+        "identities": [f"{p.code} ({p.access_level})" for p in people],
+        "direct_pool_max": DIRECT_POOL_MAX,
+        "trivial_query": trivial,
+        "levels": levels,
+        "overhead_p50_ms_1_client": overhead,
+        "overhead_p50_ms_1_client_pooled": pooled,
+        "overhead_p50_ms_by_query_1_client": per_query,
+        "overhead_method": "median over the five questions of (MCP p50 - direct p50) at 1 client; "
+        "the pooled p50 of the whole mix compares quantiles of two mixtures of questions whose "
+        "latencies differ by 50x, so it is reported but not used for the target",
+        "throughput_ratio_at": at32["clients"],
+        "throughput_ratio": ratio,
+    }
+
+
+async def memory(ctx: Context) -> dict[str, Any]:
+    """Server RSS at idle and at its maximum under the heaviest load level."""
+    heaviest = max(ctx.config.counts.concurrency)
+    server = await ctx.main_server()
+    samples = ctx.results.get("_memory_samples", {}).get(heaviest)
+    if samples is None:
+        with output.step(f"memory: {heaviest} MCP clients (RSS sampled every 100 ms)"):
+            run = mcp_level(
+                server.mcp_url,
+                callers(),
+                heaviest,
+                ctx.config.counts.calls[heaviest],
+                ctx.config.counts.level_cap_s,
+            )
+            result, sampler = await _measured(ctx, [server.pid], run)
+            output.say(f"  mcp x{heaviest}: {_line(result)}")
+        samples = {
+            "max_rss_mb": _round(sampler.max_rss_mb(server.pid)),
+            "samples": len(sampler.rss_mb.get(server.pid, [])),
+        }
+    else:
+        output.say(f"memory: RSS was sampled during mcp_vs_direct's {heaviest}-client level")
+    output.say(f"  server max RSS {samples['max_rss_mb']} MB ({samples['samples']} samples)")
+    after = psutil.Process(server.pid).memory_info().rss / (1024 * 1024)
+    return {
+        "clients": heaviest,
+        "max_rss_mb": samples["max_rss_mb"],
+        "samples": samples["samples"],
+        "rss_now_mb": round(after, 1),
+        "rss_idle_mb": _round(ctx.results.get("_idle_rss_mb")),
+        "note": "one server process (uvicorn; the local embedding model is loaded at start-up); "
+        "RSS via psutil every 100 ms",
+    }
+
+
+async def replicas(ctx: Context) -> dict[str, Any]:
+    """Two replicas behind nginx against one server, with the same clients and questions."""
+    counts = ctx.config.counts
+    clients, calls, cap = counts.replica_clients, counts.replica_calls, counts.level_cap_s
+    people = callers()
+    main = await ctx.main_server()
+    setups: dict[str, dict[str, Any]] = {}
+
+    async def measure(label: str, url: str, pids: list[int]) -> None:
+        with output.step(f"replicas: {label}, {clients} clients"):
+            result, sampler = await _measured(
+                ctx, pids, mcp_level(url, people, clients, calls, cap)
+            )
+            output.say(f"  {label}: {_line(result)}")
+        data = result.to_json()
+        data["cpu"] = _cpu_json(sampler, pids, result.calls + result.errors + clients)
+        setups[label] = data
+
+    await measure("single_server", main.mcp_url, [main.pid])
+    with mcp_server(ctx.db.app, ctx.db.admin, ctx.logs / "server-replica-b.log") as second:
+        output.say("replicas: second server started")
+        await warm_up(second)
+        with nginx([main.port], ctx.logs / "nginx-single") as base:
+            await measure("nginx_one_replica", f"{base}/mcp", [main.pid])
+        with nginx([main.port, second.port], ctx.logs / "nginx-pair") as base:
+            await measure("nginx_two_replicas", f"{base}/mcp", [main.pid, second.pid])
+    single, pair = setups["single_server"], setups["nginx_two_replicas"]
+    return {
+        "clients": clients,
+        "setups": setups,
+        "throughput_ratio_two_vs_single": _ratio(pair["calls_per_s"], single["calls_per_s"]),
+        "p50_ms_single": single["p50_ms"],
+        "p50_ms_two_replicas": pair["p50_ms"],
+        "note": "nginx passes the client's x-rls-user-id on (the benchmark stands in for the "
+        "authenticating proxy); every process shares this machine's cores with PostgreSQL",
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return round(a - b, 3) if a is not None and b is not None else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
