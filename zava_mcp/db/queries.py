@@ -301,59 +301,63 @@ async def fetch_store(conn: AsyncConnection, store_id: uuid.UUID) -> StoreRow | 
     return StoreRow(*row) if row else None
 
 
-async def fetch_period_totals(
-    conn: AsyncConnection, store_id: uuid.UUID, start: dt.date, end: dt.date
-) -> PeriodTotals:
+@dataclass
+class PeriodSummary:
+    totals: PeriodTotals
+    top_categories: list[tuple[str, float, int]]
+    top_products: list[tuple[str, str, float, int]]
+
+
+PERIOD_SUMMARY_SQL = """
+with cur as materialized (
+  select o.id, o.total_amount, o.customer_id from retail.orders o
+  where o.store_id = :s and o.order_date >= :a and o.order_date < :b
+    and o.status not in ('cancelled', 'returned')),
+prod as materialized (
+  select i.product_id, sum(i.quantity) as units, sum(i.line_total) as revenue
+  from retail.order_items i join cur on cur.id = i.order_id
+  where i.store_id = :s group by i.product_id)
+select (select coalesce(sum(total_amount), 0) from cur),
+       (select count(*) from cur),
+       (select coalesce(sum(units), 0) from prod),
+       (select count(distinct customer_id) from cur),
+       case when :tops then (select coalesce(json_agg(x), '[]') from (
+         select c.name, sum(prod.revenue)::float8 as revenue, sum(prod.units)::int8 as units
+         from prod join retail.products p on p.id = prod.product_id
+         join retail.categories c on c.id = p.category_id
+         group by c.name order by 2 desc limit :n) x)::text end,
+       case when :tops then (select coalesce(json_agg(x), '[]') from (
+         select p.sku, p.name, prod.revenue::float8 as revenue, prod.units::int8 as units
+         from prod join retail.products p on p.id = prod.product_id
+         order by prod.revenue desc, p.sku limit :n) x)::text end
+"""
+
+
+async def fetch_period_summary(
+    conn: AsyncConnection,
+    store_id: uuid.UUID,
+    start: dt.date,
+    end: dt.date,
+    *,
+    tops: bool = True,
+    limit: int = 5,
+) -> PeriodSummary:
+    """Totals and (optionally) top categories and products in one pass over the period."""
     row = (
         await conn.execute(
-            text(
-                "with o as (select id, total_amount, customer_id from retail.orders "
-                "  where store_id = :s and order_date >= :a and order_date < :b "
-                "  and status not in ('cancelled', 'returned')) "
-                "select (select coalesce(sum(total_amount), 0) from o), (select count(*) from o), "
-                "(select coalesce(sum(i.quantity), 0) from retail.order_items i "
-                "  join o on o.id = i.order_id where i.store_id = :s), "
-                "(select count(distinct customer_id) from o)"
-            ),
-            {"s": store_id, "a": start, "b": end},
+            text(PERIOD_SUMMARY_SQL),
+            {"s": store_id, "a": start, "b": end, "tops": tops, "n": limit},
         )
     ).one()
-    return PeriodTotals(float(row[0]), int(row[1]), int(row[2]), int(row[3]))
-
-
-async def fetch_top_categories(
-    conn: AsyncConnection, store_id: uuid.UUID, start: dt.date, end: dt.date, limit: int = 5
-) -> list[tuple[str, float, int]]:
-    rows = await conn.execute(
-        text(
-            "select c.name, sum(i.line_total), sum(i.quantity) from retail.order_items i "
-            "join retail.orders o on o.id = i.order_id and o.store_id = i.store_id "
-            "join retail.products p on p.id = i.product_id "
-            "join retail.categories c on c.id = p.category_id "
-            "where o.store_id = :s and o.order_date >= :a and o.order_date < :b "
-            "and o.status not in ('cancelled', 'returned') "
-            "group by c.name order by 2 desc limit :n"
-        ),
-        {"s": store_id, "a": start, "b": end, "n": limit},
-    )
-    return [(r[0], float(r[1]), int(r[2])) for r in rows]
-
-
-async def fetch_top_products(
-    conn: AsyncConnection, store_id: uuid.UUID, start: dt.date, end: dt.date, limit: int = 5
-) -> list[tuple[str, str, float, int]]:
-    rows = await conn.execute(
-        text(
-            "select p.sku, p.name, sum(i.line_total), sum(i.quantity) from retail.order_items i "
-            "join retail.orders o on o.id = i.order_id and o.store_id = i.store_id "
-            "join retail.products p on p.id = i.product_id "
-            "where o.store_id = :s and o.order_date >= :a and o.order_date < :b "
-            "and o.status not in ('cancelled', 'returned') "
-            "group by p.sku, p.name order by 3 desc limit :n"
-        ),
-        {"s": store_id, "a": start, "b": end, "n": limit},
-    )
-    return [(r[0], r[1], float(r[2]), int(r[3])) for r in rows]
+    totals = PeriodTotals(float(row[0]), int(row[1]), int(row[2]), int(row[3]))
+    categories = [
+        (c["name"], float(c["revenue"]), int(c["units"])) for c in json.loads(row[4] or "[]")
+    ]
+    products = [
+        (p["sku"], p["name"], float(p["revenue"]), int(p["units"]))
+        for p in json.loads(row[5] or "[]")
+    ]
+    return PeriodSummary(totals, categories, products)
 
 
 async def fetch_latest_order_date(conn: AsyncConnection, store_id: uuid.UUID) -> dt.date | None:
