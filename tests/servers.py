@@ -3,46 +3,28 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
+from zava_mcp.bench.processes import nginx as bench_nginx
+from zava_mcp.bench.processes import nginx_binary, wait_http
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
+from zava_mcp.infra.settings import asyncpg_dsn
+
+__all__ = ["database_env", "mcp_server", "nginx", "nginx_binary", "wait_http"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def database_env(pg: EmbeddedPostgres) -> dict[str, str]:
-    def plain(url: object) -> str:
-        return url.set(drivername="postgresql").render_as_string(hide_password=False)  # type: ignore[attr-defined]
-
     return {
-        "ZAVA_DATABASE_URL": plain(pg.app_url()),
-        "ZAVA_ADMIN_DATABASE_URL": plain(pg.admin_url()),
+        "ZAVA_DATABASE_URL": asyncpg_dsn(pg.app_url()),
+        "ZAVA_ADMIN_DATABASE_URL": asyncpg_dsn(pg.admin_url()),
     }
-
-
-def wait_http(
-    url: str, *, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
-        try:
-            if httpx.get(url, timeout=1.0).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
 @contextmanager
@@ -73,67 +55,11 @@ def mcp_server(env: dict[str, str], *, log: Path) -> Iterator[str]:
             proc.wait()
 
 
-def nginx_binary() -> str | None:
-    return shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-
-
 @contextmanager
-def nginx(
-    upstream_ports: list[int], workdir: Path, *, proxy_bind: str = "127.0.0.2"
-) -> Iterator[str]:
-    """nginx with the repo's config rendered for ``upstream_ports``; yields its base URL."""
-    binary = nginx_binary()
-    if binary is None:
-        raise RuntimeError("nginx is not installed (scripts/test installs it)")
-    port = free_port()
-    rendered = subprocess.run(
-        [
-            str(ROOT / "scripts" / "render-nginx"),
-            f"127.0.0.1:{port}",
-            proxy_bind,
-            *map(str, upstream_ports),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "zava-mcp.conf").write_text(rendered)
-    conf = workdir / "nginx.conf"
-    conf.write_text(
-        f"""
-daemon off;
-worker_processes 1;
-pid {workdir}/nginx.pid;
-error_log {workdir}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    log_format upstreams '$request_uri status=$status upstream=$upstream_addr';
-    access_log {workdir}/access.log upstreams;
-    client_body_temp_path {workdir}/body;
-    proxy_temp_path {workdir}/proxy;
-    fastcgi_temp_path {workdir}/fastcgi;
-    uwsgi_temp_path {workdir}/uwsgi;
-    scgi_temp_path {workdir}/scgi;
-    include {workdir}/zava-mcp.conf;
-}}
-"""
-    )
-    proc = subprocess.Popen(
-        [binary, "-c", str(conf), "-p", str(workdir)],
-        stdout=subprocess.DEVNULL,
-        stderr=(workdir / "stderr.log").open("wb"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(f"{base}/healthz", proc=proc)
+def nginx(upstream_ports: list[int], workdir: Path) -> Iterator[str]:
+    """nginx with the repo's config exactly as shipped (it drops any caller-sent identity
+    header), from 127.0.0.2, logging which upstream served each request."""
+    with bench_nginx(
+        upstream_ports, workdir, proxy_bind="127.0.0.2", forward_identity=False, access_log=True
+    ) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGQUIT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import text
 
@@ -45,3 +47,55 @@ async def test_query_errors_are_typed_and_short(app_db: Database) -> None:
     assert "no_such_column" in info.value.message
     assert "Traceback" not in info.value.message
     assert len(info.value.message) <= 300
+
+
+async def _run(app_db: Database, sql: str, **limits: int) -> Any:
+    from zava_mcp.db.queries import run_read_query
+
+    options = {"max_rows": 5, "max_cell_bytes": 50, "max_response_bytes": 100_000, **limits}
+    async with app_db.unit_of_work(manager_identity("ho-1")) as conn:
+        return await run_read_query(conn, sql, **options)
+
+
+async def test_bounded_select_keeps_names_order_and_types(app_db: Database) -> None:
+    result = await _run(
+        app_db,
+        'select g as "n", g * 2 as "n", \'"odd" name\' as "we""ird", g::text as t '
+        "from generate_series(1, 3) g order by g desc -- a trailing comment",
+    )
+    assert result.columns == ["n", "n", 'we"ird', "t"]
+    assert result.column_types == ["int4", "int4", "text", "text"]
+    assert result.rows == [
+        [3, 6, '"odd" name', "3"],
+        [2, 4, '"odd" name', "2"],
+        [1, 2, '"odd" name', "1"],
+    ]
+    assert not result.truncated
+
+
+async def test_result_size_bombs_are_cut_by_the_database(app_db: Database) -> None:
+    import time
+
+    started = time.perf_counter()
+    result = await _run(
+        app_db, "select repeat('x', 20000000) as big, g from generate_series(1, 50) g"
+    )
+    assert time.perf_counter() - started < 5
+    assert len(result.rows) == 5 and result.truncated
+    assert all(len(row[0]) <= 52 for row in result.rows)  # 50 bytes + the ellipsis
+    assert any("row cap" in r for r in result.truncation_reasons)
+    assert any("cells longer" in r for r in result.truncation_reasons)
+
+
+async def test_wide_results_lower_the_row_cap(app_db: Database) -> None:
+    columns = ", ".join(f"'v' as c{i}" for i in range(400))
+    result = await _run(
+        app_db,
+        f"select {columns} from generate_series(1, 600)",
+        max_rows=500,
+        max_cell_bytes=4096,
+        max_response_bytes=10_000_000,
+    )
+    assert result.truncated
+    assert len(result.rows) < 500
+    assert any("wide rows" in r for r in result.truncation_reasons)

@@ -42,7 +42,7 @@ def database_name(scale: float) -> str:
 
 def plain_url(url: URL) -> str:
     """A libpq URL (password included) for ``ZAVA_*DATABASE_URL``; never log it."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return asyncpg_dsn(url)
 
 
 def _running_port(pgdata: Path) -> int | None:

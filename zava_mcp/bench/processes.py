@@ -61,7 +61,9 @@ def server_env(app: URL, admin: URL, port: int, *, cache: bool = False) -> dict[
     return env
 
 
-def wait_http(url: str, *, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_http(
+    url: str, *, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
@@ -134,8 +136,11 @@ def nginx_binary() -> str | None:
     return "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
 
 
-def render_nginx(listen_port: int, proxy_bind: str, upstream_ports: list[int]) -> str:
-    """The repo's nginx config, rendered by ``scripts/render-nginx``, passing the identity on."""
+def render_nginx(
+    listen_port: int, proxy_bind: str, upstream_ports: list[int], *, forward_identity: bool = True
+) -> str:
+    """The repo's nginx config, rendered by ``scripts/render-nginx``; with ``forward_identity``
+    the caller's x-rls-user-id passes on (the benchmark stands in for authentication)."""
     rendered = subprocess.run(  # noqa: S603 - the repo's own script
         [
             str(ROOT / "scripts" / "render-nginx"),
@@ -149,23 +154,39 @@ def render_nginx(listen_port: int, proxy_bind: str, upstream_ports: list[int]) -
     ).stdout
     if NGINX_DROP_IDENTITY not in rendered:
         raise RuntimeError(
-            "deploy/nginx/zava-mcp.conf no longer has the identity-dropping line the benchmark "
+            "scripts/nginx.conf no longer has the identity-dropping line the benchmark "
             f"replaces ({NGINX_DROP_IDENTITY})"
         )
+    if not forward_identity:
+        return rendered
     return rendered.replace(NGINX_DROP_IDENTITY, NGINX_FORWARD_IDENTITY)
 
 
 @contextmanager
 def nginx(
-    upstream_ports: list[int], workdir: Path, *, proxy_bind: str = "127.0.0.2"
+    upstream_ports: list[int],
+    workdir: Path,
+    *,
+    proxy_bind: str = "127.0.0.2",
+    forward_identity: bool = True,
+    access_log: bool = False,
 ) -> Iterator[str]:
-    """nginx (one worker, like tests/servers.py) in front of ``upstream_ports``; yields its URL."""
+    """nginx (one worker) in front of ``upstream_ports``; yields its URL. ``access_log`` writes
+    ``access.log`` with the upstream that served each request."""
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError("nginx is not installed (expected at /usr/sbin/nginx)")
     port = free_port()
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "zava-mcp.conf").write_text(render_nginx(port, proxy_bind, upstream_ports))
+    (workdir / "zava-mcp.conf").write_text(
+        render_nginx(port, proxy_bind, upstream_ports, forward_identity=forward_identity)
+    )
+    log = (
+        "log_format upstreams '$request_uri status=$status upstream=$upstream_addr';\n"
+        f"    access_log {workdir}/access.log upstreams;"
+        if access_log
+        else "access_log off;"
+    )
     conf = workdir / "nginx.conf"
     conf.write_text(
         f"""
@@ -175,7 +196,7 @@ pid {workdir}/nginx.pid;
 error_log {workdir}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+    {log}
     client_body_temp_path {workdir}/body;
     proxy_temp_path {workdir}/proxy;
     fastcgi_temp_path {workdir}/fastcgi;

@@ -58,6 +58,52 @@ def _cap_cell(value: Any, max_cell_bytes: int) -> tuple[Any, bool]:
     return value, False
 
 
+#: types whose values have a small fixed size: they pass through the wrapper untouched
+FIXED_SIZE_TYPES = frozenset(
+    {
+        "bool",
+        "int2",
+        "int4",
+        "int8",
+        "float4",
+        "float8",
+        "numeric",
+        "money",
+        "oid",
+        "date",
+        "time",
+        "timetz",
+        "timestamp",
+        "timestamptz",
+        "interval",
+        "uuid",
+    }
+)
+#: what one result may hold in memory before the row cap is lowered for wide results
+WIDE_RESULT_BYTES = 32 * 1024 * 1024
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def bounded_select(sql: str, attributes: list[Any], *, limit: int, max_cell_chars: int) -> str:
+    """The agent's statement as a subquery: at most ``limit`` rows, variable-size cells cut to
+    ``max_cell_chars`` by the database, original column names kept."""
+    names = [f"c{i}" for i in range(len(attributes))]
+    projection = ", ".join(
+        (
+            f"zava_q.{n}"
+            if a.type.name in FIXED_SIZE_TYPES
+            else f"left(zava_q.{n}::text, {max_cell_chars})"
+        )
+        + f" AS {_ident(a.name)}"
+        for n, a in zip(names, attributes, strict=True)
+    )
+    # newlines: a trailing line comment in the agent's text cannot swallow the wrapper
+    return f"SELECT {projection} FROM (\n{sql}\n) AS zava_q({', '.join(names)}) LIMIT {int(limit)}"
+
+
 async def run_read_query(
     conn: AsyncConnection,
     sql: str,
@@ -65,27 +111,47 @@ async def run_read_query(
     max_rows: int,
     max_cell_bytes: int,
     max_response_bytes: int,
+    wrap: bool = True,
 ) -> RawResult:
-    """Run one guarded read through the extended protocol (prepare + cursor), never simple.
+    """Run one guarded read through the extended protocol (prepare + execute), never simple.
 
-    Fetches at most ``max_rows + 1`` rows to know whether the result was cut, and caps each cell
-    and the whole response in bytes.
+    The statement is prepared first (its columns are known before anything runs); a read is
+    then run wrapped as ``SELECT ... FROM (<sql>) LIMIT max_rows + 1`` with variable-size cells
+    cut by the database, so at most the row cap + 1 rows of bounded size ever leave PostgreSQL.
+    A ``LIMIT`` rather than a portal row count: PostgreSQL never runs a parallel plan for a
+    portal fetched in batches, which made analytics several times slower. ``EXPLAIN`` and
+    statements without columns run as they are. Cells and the response are capped again here
+    in bytes; ``truncated`` says when anything was cut.
     """
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     statement = await driver.prepare(sql)
-    attributes = statement.get_attributes()
+    attributes = list(statement.get_attributes())
     result = RawResult(
         columns=[a.name for a in attributes],
         column_types=[a.type.name for a in attributes],
         rows=[],
     )
+    limit = max_rows + 1
+    if wrap and attributes:
+        variable = sum(a.type.name not in FIXED_SIZE_TYPES for a in attributes)
+        row_bound = 16 * len(attributes) + variable * 4 * (max_cell_bytes + 1)
+        limit = max(2, min(limit, WIDE_RESULT_BYTES // max(row_bound, 1)))
+        statement = await driver.prepare(
+            bounded_select(sql, attributes, limit=limit, max_cell_chars=max_cell_bytes + 1)
+        )
+    records = await statement.fetch()
     budget = max_response_bytes
     cell_cut = False
-    async for record in statement.cursor(prefetch=min(max_rows + 1, 1000)):
-        if len(result.rows) >= max_rows:
+    for record in records:
+        if len(result.rows) >= max_rows or len(result.rows) >= limit - 1 < max_rows:
             result.truncated = True
-            result.truncation_reasons.append(f"row cap of {max_rows} reached")
+            reason = (
+                f"row cap of {max_rows} reached"
+                if len(result.rows) >= max_rows
+                else f"wide rows: cut at {limit - 1} rows to bound memory"
+            )
+            result.truncation_reasons.append(reason)
             break
         row = []
         for value in record:

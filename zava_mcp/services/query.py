@@ -42,12 +42,13 @@ class QueryService:
         """Check ``sql`` with the SQL guard, then run it as ``identity``; raises typed errors."""
         guarded = await self.guard(sql)
         if VOLATILE.search(guarded.sql):
-            return await self._run(identity, guarded.sql)
+            return await self._run(identity, guarded)
         return await self.ctx.cached(
-            identity, "sql", (guarded.sql,), lambda: self._run(identity, guarded.sql)
+            identity, "sql", (guarded.sql,), lambda: self._run(identity, guarded)
         )
 
-    async def _run(self, identity: Identity, sql: str) -> QueryResult:
+    async def _run(self, identity: Identity, guarded: GuardedQuery) -> QueryResult:
+        sql = guarded.sql
         limits = self.ctx.limits
         async with (
             self.ctx.track(sql, operation="agent_sql"),
@@ -63,6 +64,7 @@ class QueryService:
                 max_rows=limits.max_rows,
                 max_cell_bytes=limits.max_cell_bytes,
                 max_response_bytes=limits.max_response_bytes,
+                wrap=not guarded.is_explain,
             )
         return QueryResult(
             columns=raw.columns,
