@@ -132,7 +132,6 @@ def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path
     import json
     import signal
     import threading
-    import time
 
     import httpx
 
@@ -184,7 +183,7 @@ def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path
 
         worker = threading.Thread(target=call)
         worker.start()
-        time.sleep(0.4)  # the call is now running in the database
+        assert _wait_for_running_query(pg, "generate_series(1, 8000000)", timeout=20)
         proc.send_signal(signal.SIGTERM)
         worker.join(timeout=30)
         # uvicorn re-raises the SIGTERM it handled once shut down: -15 is a clean exit
@@ -196,3 +195,33 @@ def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def _wait_for_running_query(pg: EmbeddedPostgres, fragment: str, *, timeout: float) -> bool:
+    """Poll pg_stat_activity (as the superuser) until a query containing ``fragment`` runs."""
+    import asyncio
+    import time
+
+    import asyncpg
+
+    from zava_mcp.infra.embedded import SUPERUSER
+    from zava_mcp.infra.settings import asyncpg_dsn
+
+    async def poll() -> bool:
+        conn = await asyncpg.connect(asyncpg_dsn(pg.url(SUPERUSER)))
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                running = await conn.fetchval(
+                    "select count(*) from pg_stat_activity where state = 'active' "
+                    "and query like '%' || $1 || '%' and pid <> pg_backend_pid()",
+                    fragment,
+                )
+                if running:
+                    return True
+                await asyncio.sleep(0.05)
+            return False
+        finally:
+            await conn.close()
+
+    return asyncio.run(poll())

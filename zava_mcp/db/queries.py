@@ -88,8 +88,10 @@ def _ident(name: str) -> str:
 
 
 def bounded_select(sql: str, attributes: list[Any], *, limit: int, max_cell_chars: int) -> str:
-    """The agent's statement as a subquery: at most ``limit`` rows, variable-size cells cut to
-    ``max_cell_chars`` by the database, original column names kept."""
+    """The agent's statement as a MATERIALIZED CTE read through a ``LIMIT``: at most ``limit``
+    rows, variable-size cells cut to ``max_cell_chars`` by the database, original column names
+    kept. The CTE is a planning fence (a ``LIMIT`` over a plain subquery made the planner pick
+    slow "first rows" plans) and is evaluated lazily, only as far as the ``LIMIT`` reads."""
     names = [f"c{i}" for i in range(len(attributes))]
     projection = ", ".join(
         (
@@ -101,7 +103,10 @@ def bounded_select(sql: str, attributes: list[Any], *, limit: int, max_cell_char
         for n, a in zip(names, attributes, strict=True)
     )
     # newlines: a trailing line comment in the agent's text cannot swallow the wrapper
-    return f"SELECT {projection} FROM (\n{sql}\n) AS zava_q({', '.join(names)}) LIMIT {int(limit)}"
+    return (
+        f"WITH zava_q({', '.join(names)}) AS MATERIALIZED (\n{sql}\n) "
+        f"SELECT {projection} FROM zava_q LIMIT {int(limit)}"
+    )
 
 
 async def run_read_query(
@@ -116,8 +121,8 @@ async def run_read_query(
     """Run one guarded read through the extended protocol (prepare + execute), never simple.
 
     The statement is prepared first (its columns are known before anything runs); a read is
-    then run wrapped as ``SELECT ... FROM (<sql>) LIMIT max_rows + 1`` with variable-size cells
-    cut by the database, so at most the row cap + 1 rows of bounded size ever leave PostgreSQL.
+    then run wrapped (:func:`bounded_select`) with ``LIMIT max_rows + 1`` and variable-size
+    cells cut by the database, so at most the row cap + 1 rows of bounded size leave PostgreSQL.
     A ``LIMIT`` rather than a portal row count: PostgreSQL never runs a parallel plan for a
     portal fetched in batches, which made analytics several times slower. ``EXPLAIN`` and
     statements without columns run as they are. Cells and the response are capped again here
