@@ -15,7 +15,6 @@ from zava_mcp.infra.settings import Settings, settings_error
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:
     from zava_mcp.db.urls import embedded_from_settings
-    from zava_mcp.infra.settings import redact_url
 
     if not settings.uses_embedded:
         print("a database URL is configured; the embedded PostgreSQL is not in use")
@@ -41,7 +40,6 @@ def _db(args: argparse.Namespace, settings: Settings) -> int:
             print(f"ZAVA_{'ADMIN_' if name == 'admin' else ''}DATABASE_URL={text}")
         if not show:
             print("# passwords hidden; add --show-passwords to print them", file=sys.stderr)
-        _ = redact_url
     return 0
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy.exc
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -198,10 +198,6 @@ class Database:
         finally:
             with contextlib.suppress(Exception):
                 await conn.close()
-
-    async def ping(self) -> None:
-        async with self.unit_of_work(None) as conn:
-            await conn.execute(text("select 1"))
 
 
 async def bind_identity(

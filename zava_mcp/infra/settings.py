@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -128,10 +127,6 @@ class Settings(BaseSettings):
     @property
     def uses_embedded(self) -> bool:
         return self.database_url is None and self.admin_database_url is None
-
-    @cached_property
-    def pgdata(self) -> Path:
-        return self.data_dir.resolve() / "pgdata"
 
 
 def async_url(url: str, *, name: str = "database URL") -> URL:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -80,7 +80,6 @@ async def seed(
     scale: float = 1.0,
     reset: bool = False,
     progress: bool = True,
-    after_load: Callable[[asyncpg.Connection], Any] | None = None,
 ) -> SeedReport:
     """Load the catalogue and generated history unless already there (``reset`` reloads)."""
     await ensure_migrated(conn)
@@ -113,8 +112,6 @@ async def seed(
             )
         finally:
             bar.close()
-        if after_load is not None:
-            await after_load(conn)
         await bump_data_version(conn)
     for table in reversed(ALL_TABLES):
         await conn.execute(f"ANALYZE retail.{table}")
