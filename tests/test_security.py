@@ -381,3 +381,16 @@ async def test_identity_from_tool_arguments_is_impossible() -> None:
     params = [p for t in tools for p in (t.parameters.get("properties") or {})]
     assert params
     assert not [p for p in params if "manager" in p or "identity" in p or "user" in p]
+
+
+async def test_audit_with_asynchronous_commit_still_records_and_chains(
+    app_db: Database, owner_conn: asyncpg.Connection
+) -> None:
+    since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
+    settings_ = Settings(auth_mode="dev", _env_file=None, audit_synchronous_commit=False)  # type: ignore[call-arg]
+    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("rm-west"))
+    async with Client(mcp) as client:
+        await client.call_tool("get_current_user_info", {})
+    rows = await _audit_rows(owner_conn, since)
+    assert [(r["tool"], r["outcome"]) for r in rows] == [("get_current_user_info", "ok")]
+    assert (await verify_chain(owner_conn)).ok

@@ -240,7 +240,11 @@ class AuditMiddleware(Middleware):
         if self.state.db is None:
             return
         try:
-            await audit.record(self.state.db, entry)
+            await audit.record(
+                self.state.db,
+                entry,
+                synchronous_commit=self.state.settings.audit_synchronous_commit,
+            )
         except Exception as exc:
             self.state.metrics.audit_write_failures_total.inc()
             logger.error("audit write failed: {}", getattr(exc, "error_code", type(exc).__name__))
