@@ -50,8 +50,9 @@ class AuditRecord:
 
 async def record(db: Database, entry: AuditRecord, *, synchronous_commit: bool = True) -> int:
     """Append ``entry`` in its own read-write transaction. ``synchronous_commit=False`` skips
-    the wait for the WAL flush (about 2 ms a call with fsync): a PostgreSQL crash, not a clean
-    restart, may then lose the newest rows, so it is an explicit operator choice."""
+    the wait for the WAL flush (0.1-0.3 ms a call on this machine's disk, more on slow storage):
+    a PostgreSQL crash, not a clean restart, may then lose the newest rows, so it is an explicit
+    operator choice."""
     stored, digest = canonical_arguments(entry.arguments)
     conn = await db.connect()
     try:

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     slow_query_ms: int = Field(default=1000, ge=1)
     audit_synchronous_commit: bool = Field(
         default=True,
-        description="Wait for the audit row's WAL flush before answering (false: ~2 ms faster "
+        description="Wait for the audit row's WAL flush before answering (false: no fsync wait "
         "per call; a PostgreSQL crash may lose the newest audit rows)",
     )
     cache_ttl_s: float = Field(default=300, ge=0, description="0 disables the result cache")
