@@ -225,3 +225,17 @@ def _wait_for_running_query(pg: EmbeddedPostgres, fragment: str, *, timeout: flo
             await conn.close()
 
     return asyncio.run(poll())
+
+
+def test_bad_command_line_arguments_get_one_clear_line() -> None:
+    seed = subprocess.run(
+        [sys.executable, "-m", "zava_mcp.seed", "--scale", "0", "--no-embeddings"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert seed.returncode != 0
+    assert "--scale must be between" in seed.stderr and "Traceback" not in seed.stderr
+    call = run_cli("call", "get_current_utc_date", "not-a-pair", env={})
+    assert call.returncode == 2
+    assert "arguments are key=value" in call.stderr and "Traceback" not in call.stderr

@@ -173,9 +173,8 @@ ERROR_CODE = re.compile(r"^\[([A-Z_]+)\]")
 def rows_in(structured: dict[str, Any] | None) -> int | None:
     if not structured:
         return None
-    for key in ("row_count",):
-        if isinstance(structured.get(key), int):
-            return int(structured[key])
+    if isinstance(structured.get("row_count"), int):
+        return int(structured["row_count"])
     for key in ("results", "tables", "stores"):
         if isinstance(structured.get(key), list):
             return len(structured[key])
@@ -263,7 +262,6 @@ def build_server(
     dev_identity: Identity | None = None,
     embedder: Embedder | None = None,
     metrics: Metrics | None = None,
-    startup: Callable[[AppState], Awaitable[None]] | None = None,
 ) -> FastMCP:
     """The FastMCP server. ``database`` and ``dev_identity`` let tests hand in what they built."""
     state = AppState(
@@ -289,11 +287,9 @@ def build_server(
         await enforce_posture(state.db)
         if state.read_db is not None:
             await enforce_posture(state.read_db)
-        if startup is not None:
-            await startup(state)
         identity = dev_identity
         if settings.auth_mode == "dev" and identity is None:
-            identity = await _default_dev_identity(settings, state.db)
+            identity = _default_dev_identity(settings)
         state.identity = IdentityResolver(settings, identity)
         if state.embedder is None:
             state.embedder = build_embedder(settings)
@@ -581,7 +577,7 @@ async def enforce_posture(db: Database) -> None:
         )
 
 
-async def _default_dev_identity(settings: Settings, db: Database) -> Identity:
+def _default_dev_identity(settings: Settings) -> Identity:
     if settings.dev_manager_id:
         return Identity.parse(settings.dev_manager_id)
     from zava_mcp.seed.catalogue import load_catalogue

@@ -146,17 +146,19 @@ async def run_read_query(
             bounded_select(sql, attributes, limit=limit, max_cell_chars=max_cell_bytes + 1)
         )
     records = await statement.fetch()
+    # we asked for one row more than we keep: its arrival means the result was cut
+    keep = min(max_rows, limit - 1)
+    cut_reason = (
+        f"row cap of {max_rows} reached"
+        if keep == max_rows
+        else f"wide rows: cut at {keep} rows to bound memory"
+    )
     budget = max_response_bytes
     cell_cut = False
     for record in records:
-        if len(result.rows) >= max_rows or len(result.rows) >= limit - 1 < max_rows:
+        if len(result.rows) >= keep:
             result.truncated = True
-            reason = (
-                f"row cap of {max_rows} reached"
-                if len(result.rows) >= max_rows
-                else f"wide rows: cut at {limit - 1} rows to bound memory"
-            )
-            result.truncation_reasons.append(reason)
+            result.truncation_reasons.append(cut_reason)
             break
         row = []
         for value in record:
