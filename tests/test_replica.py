@@ -132,9 +132,7 @@ async def test_rls_on_the_replica_is_the_primarys(
     assert await visible_rows(app_db, None) == nobody
 
 
-async def test_replica_refuses_writes(
-    replica: EmbeddedReplica, replica_db: Database, catalogue: Catalogue
-) -> None:
+async def test_replica_refuses_writes(replica: EmbeddedReplica, catalogue: Catalogue) -> None:
     owner = await connect(replica.admin_url())
     try:
         assert await owner.fetchval("select pg_is_in_recovery()") is True
@@ -157,8 +155,12 @@ async def test_replica_refuses_writes(
         error_code=None,
         request_id="replica-write",
     )
-    with pytest.raises(asyncpg.PostgresError, match=r"recovery|read-only"):
-        await audit.record(replica_db, entry)
+    writer = audit.audit_database(replica.app_url(), PoolConfig(pool_size=1, max_overflow=0))
+    try:
+        with pytest.raises(asyncpg.PostgresError, match=r"recovery|read-only"):
+            await audit.record(writer, entry)
+    finally:
+        await writer.dispose()
 
 
 # ----------------------------------------------------------------------------- a real server

@@ -143,10 +143,9 @@ async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
 
 async def _audit_writes(ctx: Context, calls: int) -> list[float]:
     """The audit trail's per-call write (zava_mcp.db.audit.record), timed on its own."""
-    from zava_mcp.db.audit import AuditRecord, record
-    from zava_mcp.db.session import Database
+    from zava_mcp.db.audit import AuditRecord, audit_database, record
 
-    db = Database.from_url(ctx.db.app)
+    db = audit_database(ctx.db.app)
     out: list[float] = []
     try:
         for i in range(calls + 5):

@@ -1,13 +1,13 @@
 """The audit trail: one append-only, hash-chained row per tool call.
 
 Each record is written in its own read-write transaction (the tool call's transaction is read
-only and may have rolled back). The application role can only append through
-``audit.record_tool_call``; ``verify_chain`` (as the owner) recomputes every hash.
+only, may have rolled back, and may have run on a read replica), through a pool of its own. The
+application role can only append through ``audit.record_tool_call``; ``verify_chain`` (as the
+owner) recomputes every hash.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import uuid
@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from sqlalchemy.engine import URL
 
-from zava_mcp.db.session import Database
+from zava_mcp.db.session import CONNECTION_BROKEN, Database, PoolConfig, release
+from zava_mcp.errors import DatabaseError
 
 MAX_ARGUMENT_CHARS = 2000
 
@@ -48,43 +50,67 @@ class AuditRecord:
     request_id: str | None
 
 
-async def record(db: Database, entry: AuditRecord, *, synchronous_commit: bool = True) -> int:
-    """Append ``entry`` in its own read-write transaction. ``synchronous_commit=False`` skips
-    the wait for the WAL flush (0.1-0.3 ms a call on this machine's disk, more on slow storage):
-    a PostgreSQL crash, not a clean restart, may then lose the newest rows, so it is an explicit
-    operator choice."""
+#: the audit writer's session: read-write by default (the application role's default is read only),
+#: so one ``select audit.record_tool_call(...)`` is its own transaction and commits in the same
+#: round trip. Agent SQL never runs on these connections.
+AUDIT_SESSION = {"default_transaction_read_only": "off", "application_name": "zava-mcp-audit"}
+
+
+def audit_database(
+    url: URL, config: PoolConfig | None = None, *, synchronous_commit: bool = True
+) -> Database:
+    """The pool the audit trail is written through (same role and database as the tools).
+
+    ``synchronous_commit=False`` skips the wait for the WAL flush: a PostgreSQL crash, not a
+    clean restart, may then lose the newest rows, so it is an explicit operator choice.
+    """
+    settings = dict(AUDIT_SESSION)
+    if not synchronous_commit:
+        settings["synchronous_commit"] = "off"
+    return Database.from_url(url, config, settings=settings)
+
+
+async def record(db: Database, entry: AuditRecord) -> int:
+    """Append ``entry`` through ``db`` (an :func:`audit_database`): one statement in its own
+    implicit transaction, committed (and flushed, unless configured otherwise) before this
+    returns.
+
+    A pooled connection the driver can no longer use (PostgreSQL announced a shutdown to it)
+    refuses the statement before sending anything, so that one case is tried once more on
+    another connection; any other failure is raised.
+    """
     stored, digest = canonical_arguments(entry.arguments)
-    conn = await db.connect()
-    try:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        await driver.execute(
-            "BEGIN READ WRITE"
-            if synchronous_commit
-            else "BEGIN READ WRITE; SET LOCAL synchronous_commit = off"
-        )
+    arguments = (
+        entry.manager_id,
+        entry.tool,
+        json.dumps(stored),
+        digest,
+        entry.rows_returned,
+        round(entry.duration_ms, 3),
+        entry.outcome,
+        entry.error_code,
+        entry.request_id,
+    )
+    for attempt in (1, 2):
+        conn = await db.connect()
+        written = False
         try:
-            audit_id = await driver.fetchval(
-                "select audit.record_tool_call($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)",
-                entry.manager_id,
-                entry.tool,
-                json.dumps(stored),
-                digest,
-                entry.rows_returned,
-                round(entry.duration_ms, 3),
-                entry.outcome,
-                entry.error_code,
-                entry.request_id,
-            )
-            await driver.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await driver.execute("ROLLBACK")
-            raise
-    finally:
-        with contextlib.suppress(Exception):
-            await conn.close()
-    return int(audit_id)
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            if driver.is_in_transaction():
+                raise DatabaseError("a pooled audit connection was still inside a transaction")
+            audit_id = await driver.fetchval(RECORD_SQL, *arguments)
+            written = True
+            return int(audit_id)
+        except CONNECTION_BROKEN:
+            if attempt == 2:
+                raise
+        finally:
+            await release(conn, reusable=written)
+    raise AssertionError("unreachable")
+
+
+RECORD_SQL = "select audit.record_tool_call($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
+from cachetools import LRUCache
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -117,6 +119,7 @@ async def run_read_query(
     max_cell_bytes: int,
     max_response_bytes: int,
     wrap: bool = True,
+    plan_key: str = "",
 ) -> RawResult:
     """Run one guarded read through the extended protocol (prepare + execute), never simple.
 
@@ -127,10 +130,16 @@ async def run_read_query(
     portal fetched in batches, which made analytics several times slower. ``EXPLAIN`` and
     statements without columns run as they are. Cells and the response are capped again here
     in bytes; ``truncated`` says when anything was cut.
+
+    Both prepared statements are kept per connection and ``plan_key`` (:func:`_prepared`), so a
+    question asked again costs one round trip, like asyncpg's own statement cache. Pass the
+    caller's identity as ``plan_key``: PostgreSQL plans a statement without parameters once, with
+    row estimates taken under the identity bound at the time, and a store manager should not
+    run the plan made for head office (or the reverse).
     """
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
-    statement = await driver.prepare(sql)
+    statement = await _prepared(conn, driver, sql, plan_key)
     attributes = list(statement.get_attributes())
     result = RawResult(
         columns=[a.name for a in attributes],
@@ -142,10 +151,19 @@ async def run_read_query(
         variable = sum(a.type.name not in FIXED_SIZE_TYPES for a in attributes)
         row_bound = 16 * len(attributes) + variable * 4 * (max_cell_bytes + 1)
         limit = max(2, min(limit, WIDE_RESULT_BYTES // max(row_bound, 1)))
-        statement = await driver.prepare(
-            bounded_select(sql, attributes, limit=limit, max_cell_chars=max_cell_bytes + 1)
+        statement = await _prepared(
+            conn,
+            driver,
+            bounded_select(sql, attributes, limit=limit, max_cell_chars=max_cell_bytes + 1),
+            plan_key,
         )
-    records = await statement.fetch()
+    try:
+        records = await statement.fetch()
+    except asyncpg.exceptions.InvalidCachedStatementError:
+        # the schema changed under a kept statement: forget this connection's statements and
+        # let the caller ask again (the transaction is aborted, so no retry here)
+        conn.info.pop(STATEMENTS_KEY, None)
+        raise
     # we asked for one row more than we keep: its arrival means the result was cut
     keep = min(max_rows, limit - 1)
     cut_reason = (
@@ -175,6 +193,30 @@ async def run_read_query(
         result.truncated = True
         result.truncation_reasons.append(f"cells longer than {max_cell_bytes} bytes were cut")
     return result
+
+
+#: prepared agent statements kept per pooled connection (in its ``info``, which SQLAlchemy
+#: clears when the connection is replaced), most recently used first
+STATEMENTS_KEY = "zava_prepared_statements"
+STATEMENTS_PER_CONNECTION = 128
+
+
+async def _prepared(conn: AsyncConnection, driver: Any, sql: str, plan_key: str) -> Any:
+    """``sql`` prepared on this connection for ``plan_key``: kept from an earlier call, or
+    prepared now.
+
+    A kept statement describes the schema as it was when it was prepared; PostgreSQL refuses to
+    run one whose result type has changed since (``InvalidCachedStatementError``), and
+    :func:`run_read_query` then forgets them all. The pool's recycle time bounds their age.
+    """
+    kept: LRUCache[tuple[str, str], Any] = conn.info.setdefault(
+        STATEMENTS_KEY, LRUCache(maxsize=STATEMENTS_PER_CONNECTION)
+    )
+    statement = kept.get((plan_key, sql))
+    if statement is None:
+        statement = await driver.prepare(sql)
+        kept[(plan_key, sql)] = statement
+    return statement
 
 
 # --------------------------------------------------------------------------- health

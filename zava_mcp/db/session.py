@@ -4,6 +4,11 @@ One unit of work is one transaction. Before anything else runs in it, the caller
 bound with ``SET LOCAL zava.manager_id``: transaction-local, so commit or rollback ends it and a
 pooled connection never carries it to the next caller. The application role cannot execute
 ``set_config`` (revoked at bootstrap), so agent SQL cannot rebind it from inside a query.
+
+The engine runs in SQLAlchemy's AUTOCOMMIT mode and the unit of work manages the transaction
+itself: ``BEGIN READ ONLY`` and every ``SET LOCAL`` leave in one round trip (SQLAlchemy's own
+transaction handling needs one for BEGIN, one per statement and three for a pre-ping), and a
+connection still inside a transaction is never handed back to the pool.
 """
 
 from __future__ import annotations
@@ -62,10 +67,16 @@ def disable_asyncpg_jit_toggle(driver_connection: Any) -> None:
         driver_connection._server_caps = caps._replace(jit=False)
 
 
-def create_engine(url: URL, config: PoolConfig | None = None) -> AsyncEngine:
+def create_engine(
+    url: URL, config: PoolConfig | None = None, *, settings: dict[str, str] | None = None
+) -> AsyncEngine:
+    """The pooled engine. ``settings`` are extra session settings (the audit writer's)."""
     cfg = config or PoolConfig()
     engine = create_async_engine(
         url,
+        # transactions are begun and ended explicitly (see the module docstring); in AUTOCOMMIT
+        # mode SQLAlchemy emits no BEGIN of its own and its pre-ping is a single round trip
+        isolation_level="AUTOCOMMIT",
         pool_size=cfg.pool_size,
         max_overflow=cfg.max_overflow,
         pool_timeout=cfg.pool_timeout_s,
@@ -83,6 +94,7 @@ def create_engine(url: URL, config: PoolConfig | None = None) -> AsyncEngine:
                     if cfg.statement_timeout_ms
                     else {}
                 ),
+                **(settings or {}),
             },
         },
     )
@@ -92,6 +104,18 @@ def create_engine(url: URL, config: PoolConfig | None = None) -> AsyncEngine:
         disable_asyncpg_jit_toggle(dbapi_connection.driver_connection)
 
     return engine
+
+
+#: the driver's word for a connection it can no longer use (an unsolicited FATAL from a server
+#: shutting down leaves the protocol waiting for a reply that never comes)
+CONNECTION_BROKEN = (asyncpg.exceptions.InternalClientError, asyncpg.exceptions.InterfaceError)
+#: failures of a connection, as opposed to failures of a statement
+CONNECTION_LOST = (
+    *CONNECTION_BROKEN,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    OSError,
+)
 
 
 def translate_error(exc: BaseException) -> MCPError:
@@ -116,6 +140,8 @@ def translate_error(exc: BaseException) -> MCPError:
         | asyncpg.exceptions.AdminShutdownError,
     ):
         return DatabaseUnavailableError("the database is unavailable; try again shortly")
+    if isinstance(cause, CONNECTION_BROKEN):
+        return DatabaseUnavailableError("the database connection was lost; try again shortly")
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
         return DatabaseUnavailableError("the database connection was lost; try again shortly")
     if isinstance(cause, asyncpg.exceptions.InsufficientPrivilegeError):
@@ -141,8 +167,10 @@ class Database:
         self.config = config or PoolConfig()
 
     @classmethod
-    def from_url(cls, url: URL, config: PoolConfig | None = None) -> Database:
-        return cls(create_engine(url, config), config)
+    def from_url(
+        cls, url: URL, config: PoolConfig | None = None, *, settings: dict[str, str] | None = None
+    ) -> Database:
+        return cls(create_engine(url, config, settings=settings), config)
 
     async def connect(self) -> AsyncConnection:
         """A pooled connection; connection errors (never query errors) are retried with
@@ -178,50 +206,94 @@ class Database:
         statement_timeout_ms: int | None = None,
         lock_timeout_ms: int | None = None,
     ) -> AsyncIterator[AsyncConnection]:
-        """A READ ONLY transaction bound to ``identity`` (``None`` binds nobody: no tenant rows)."""
-        conn = await self.connect()
+        """A READ ONLY transaction bound to ``identity`` (``None`` binds nobody: no tenant rows).
+
+        Committed when the block ends, rolled back when it raises; either way the identity and
+        the limits end with it.
+        """
+        begin = begin_statement(
+            identity, statement_timeout_ms=statement_timeout_ms, lock_timeout_ms=lock_timeout_ms
+        )
+        conn, driver = await self._begun(begin)
+        ended = False  # the transaction ended cleanly: the connection may go back to the pool
         try:
-            # asyncpg opens the transaction READ ONLY at its first statement
-            await conn.execution_options(postgresql_readonly=True)
-            async with conn.begin():
-                await bind_identity(
-                    conn,
-                    identity,
-                    statement_timeout_ms=statement_timeout_ms,
-                    lock_timeout_ms=lock_timeout_ms,
-                )
+            try:
                 yield conn
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await driver.execute("ROLLBACK")
+                    ended = True
+                raise
+            await driver.execute("COMMIT")
+            ended = True
         except MCPError:
             raise
-        except (sqlalchemy.exc.SQLAlchemyError, asyncpg.exceptions.PostgresError, OSError) as exc:
+        except (
+            sqlalchemy.exc.SQLAlchemyError,
+            asyncpg.exceptions.PostgresError,
+            *CONNECTION_BROKEN,
+            OSError,
+        ) as exc:
             raise translate_error(exc) from exc
         finally:
-            with contextlib.suppress(Exception):
-                await conn.close()
+            await release(conn, reusable=ended)
+
+    async def _begun(self, begin: str) -> tuple[AsyncConnection, Any]:
+        """A pooled connection with ``begin`` run on it.
+
+        A pooled connection can die between the pool's pre-ping and the BEGIN (PostgreSQL tells
+        idle sessions it is shutting down). Nothing has run yet then, so that connection is
+        dropped and the BEGIN tried once more on another.
+        """
+        for attempt in (1, 2):
+            conn = await self.connect()
+            try:
+                driver: Any = (await conn.get_raw_connection()).driver_connection
+                if driver.is_in_transaction():
+                    # never expected (a connection goes back only after a clean end); refuse to
+                    # build on whatever a previous user left open
+                    raise DatabaseError("a pooled connection was still inside a transaction")
+                await driver.execute(begin)
+                return conn, driver
+            except Exception as exc:
+                await release(conn, reusable=False)
+                if attempt == 1 and isinstance(exc, CONNECTION_LOST):
+                    continue
+                raise translate_error(exc) from exc
+            except BaseException:
+                await release(conn, reusable=False)
+                raise
+        raise AssertionError("unreachable")
 
 
-async def bind_identity(
-    conn: AsyncConnection,
+async def release(conn: AsyncConnection, *, reusable: bool) -> None:
+    """Back to the pool only after a clean end (idle, no transaction, no half-read reply);
+    anything else (a lost server, a cancelled or failed COMMIT/ROLLBACK) closes the connection
+    for good, so nothing of one caller's session reaches the next."""
+    with contextlib.suppress(Exception):
+        driver = (await conn.get_raw_connection()).driver_connection
+        if not reusable or driver is None or driver.is_closed() or driver.is_in_transaction():
+            await conn.invalidate()
+    with contextlib.suppress(Exception):
+        await conn.close()
+
+
+def begin_statement(
     identity: Identity | None,
     *,
     statement_timeout_ms: int | None = None,
     lock_timeout_ms: int | None = None,
-) -> None:
-    """First statements of every unit of work: identity, then limits (all transaction-local).
+) -> str:
+    """The unit of work's first (and only set-up) round trip: begin READ ONLY, bind the identity,
+    then the limits, all transaction-local.
 
     ``SET`` takes no bind parameters; the only interpolated values are a canonical UUID rendered
     from :class:`uuid.UUID` and integers, so nothing caller-controlled reaches the SQL text.
     """
     value = str(identity.manager_id) if identity is not None else ""
-    # The first statement goes through SQLAlchemy so the READ ONLY transaction has begun.
-    await conn.exec_driver_sql(f"SET LOCAL {IDENTITY_SETTING} = '{value}'")
-    limits = []
+    parts = ["BEGIN READ ONLY", f"SET LOCAL {IDENTITY_SETTING} = '{value}'"]
     if statement_timeout_ms is not None:
-        limits.append(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
+        parts.append(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")
     if lock_timeout_ms is not None:
-        limits.append(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
-    if limits:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        # one round trip for the rest; the text is ours (integers only), not the agent's
-        await driver.execute("; ".join(limits))
+        parts.append(f"SET LOCAL lock_timeout = {int(lock_timeout_ms)}")
+    return "; ".join(parts)

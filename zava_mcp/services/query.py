@@ -65,6 +65,7 @@ class QueryService:
                 max_cell_bytes=limits.max_cell_bytes,
                 max_response_bytes=limits.max_response_bytes,
                 wrap=not guarded.is_explain,
+                plan_key=str(identity.manager_id),
             )
         return QueryResult(
             columns=raw.columns,
