@@ -99,3 +99,110 @@ async def test_wide_results_lower_the_row_cap(app_db: Database) -> None:
     assert result.truncated
     assert len(result.rows) < 500
     assert any("wide rows" in r for r in result.truncation_reasons)
+
+
+# ------------------------------------------------------------ transactions the unit of work owns
+
+
+async def _one_connection(pg: Any) -> Database:
+    from zava_mcp.db.session import PoolConfig
+
+    return Database.from_url(pg.app_url(), PoolConfig(pool_size=1, max_overflow=0))
+
+
+async def _backend_and_identity(db: Database) -> tuple[int, str]:
+    async with db.unit_of_work(None) as conn:
+        row = (
+            await conn.execute(
+                text("select pg_backend_pid(), current_setting('zava.manager_id', true)")
+            )
+        ).one()
+    return int(row[0]), str(row[1] or "")
+
+
+async def test_a_cancelled_unit_of_work_never_returns_its_session_to_the_pool(pg: Any) -> None:
+    import asyncio
+
+    db = await _one_connection(pg)
+    try:
+        before, _ = await _backend_and_identity(db)
+
+        async def slow() -> None:
+            async with db.unit_of_work(manager_identity("ho-1")) as conn:
+                await conn.execute(text("select count(*) from generate_series(1, 400000000)"))
+
+        task = asyncio.create_task(slow())
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # the pool's only connection was mid-statement: it is replaced, not reused
+        after, identity = await _backend_and_identity(db)
+        assert after != before
+        assert identity == ""
+    finally:
+        await db.dispose()
+
+
+async def test_a_failed_statement_rolls_back_and_the_connection_is_reused_clean(pg: Any) -> None:
+    db = await _one_connection(pg)
+    try:
+        before, _ = await _backend_and_identity(db)
+        with pytest.raises(QueryError):
+            async with db.unit_of_work(manager_identity("ho-1")) as conn:
+                await conn.execute(text("select 1 / 0"))
+        after, identity = await _backend_and_identity(db)
+        assert after == before  # a clean ROLLBACK: the same session, back in the pool
+        assert identity == ""  # and the identity ended with the transaction
+    finally:
+        await db.dispose()
+
+
+async def test_kept_statements_are_per_identity_and_rows_follow_the_caller(pg: Any) -> None:
+    from zava_mcp.db.queries import STATEMENTS_KEY, run_read_query
+
+    db = await _one_connection(pg)
+    sql = "select count(distinct store_id) as stores from retail.orders"
+    options = {"max_rows": 5, "max_cell_bytes": 50, "max_response_bytes": 100_000}
+    try:
+        seen: dict[str, Any] = {}
+        for code in ("ho-1", "sm-leeds", "ho-1", "sm-leeds"):
+            identity = manager_identity(code)
+            async with db.unit_of_work(identity) as conn:
+                result = await run_read_query(
+                    conn, sql, **options, plan_key=str(identity.manager_id)
+                )
+                kept = conn.info[STATEMENTS_KEY]
+            seen.setdefault(code, []).append(result.rows[0][0])
+        assert seen["sm-leeds"] == [1, 1]
+        assert seen["ho-1"][0] == seen["ho-1"][1] > 1
+        # one bare and one bounded statement per identity, all on the one connection
+        assert len(kept) == 4
+    finally:
+        await db.dispose()
+
+
+async def test_audit_sessions_write_and_tool_sessions_stay_read_only(pg: Any) -> None:
+    from zava_mcp.db import audit
+
+    writer = audit.audit_database(pg.app_url())
+    tools = await _one_connection(pg)
+    try:
+        entry = audit.AuditRecord(
+            manager_id=manager_identity("ho-1").manager_id,
+            tool="execute_sales_query",
+            arguments={"postgresql_query": "select 1"},
+            rows_returned=1,
+            duration_ms=1.0,
+            outcome="ok",
+            error_code=None,
+            request_id="session-test",
+        )
+        first = await audit.record(writer, entry)
+        assert await audit.record(writer, entry) > first
+        async with tools.unit_of_work(None) as conn:
+            read_only = (await conn.execute(text("show default_transaction_read_only"))).scalar()
+        assert read_only == "on"
+    finally:
+        await writer.dispose()
+        await tools.dispose()

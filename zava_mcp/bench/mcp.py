@@ -23,7 +23,13 @@ from zava_mcp.bench.load import (
     mcp_transport,
     run_bound,
 )
-from zava_mcp.bench.processes import ResourceSampler, Server, mcp_server, nginx
+from zava_mcp.bench.processes import (
+    ResourceSampler,
+    Server,
+    floor_server,
+    mcp_server,
+    nginx,
+)
 from zava_mcp.bench.stats import median, summary
 from zava_mcp.bench.workload import QUERIES, callers, head_office
 
@@ -115,10 +121,13 @@ async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
                 via_mcp.append((time.perf_counter() - began) * 1000)
     in_tool = _tool_times(server.log, offset)[5:]
     audit_ms = await _audit_writes(ctx, calls)
+    bare = await _framework_floor(ctx, calls)
     mcp_p50, direct_p50 = median(via_mcp), median(direct)
     tool_p50 = round(median(in_tool), 3) if in_tool else None
     audit_p50 = round(median(audit_ms), 3) if audit_ms else None
+    bare_p50 = round(median(bare), 3) if bare else None
     rest = mcp_p50 - tool_p50 if tool_p50 is not None else None
+    framework = round(rest - audit_p50, 3) if rest is not None and audit_p50 is not None else None
     return {
         "sql": TRIVIAL_SQL,
         "calls": calls,
@@ -127,18 +136,35 @@ async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
         "in_server_tool_p50_ms": tool_p50,
         "overhead_p50_ms": round(mcp_p50 - direct_p50, 3),
         "audit_write_p50_ms": audit_p50,
+        "bare_fastmcp": summary(bare) if bare else None,
         "breakdown_p50_ms": {
             "direct_floor": round(direct_p50, 3),
             "tool_body_minus_direct": _diff(tool_p50, direct_p50),
             "audit_write": audit_p50,
-            "http_mcp_framework": round(rest - audit_p50, 3)
-            if rest is not None and audit_p50 is not None
-            else None,
+            "http_mcp_framework": framework,
+            "of_which_bare_fastmcp_round_trip": bare_p50,
         },
         "note": "in_server_tool is the duration the server logs for the tool (SQL guard, unit "
         "of work, query, result shaping); audit_write is zava_mcp.db.audit.record timed alone "
-        "(its own read-write transaction and commit); the rest is HTTP, MCP and framework",
+        "(one statement, its own transaction, committed); the rest is HTTP, MCP and framework, "
+        "of which bare_fastmcp_round_trip is a no-op tool on a bare FastMCP server "
+        "(zava_mcp.bench.floor) called by the same client: the protocol stack's own floor",
     }
+
+
+async def _framework_floor(ctx: Context, calls: int) -> list[float]:
+    """Sequential calls of a no-op tool on a bare FastMCP server (the stack's own floor)."""
+    out: list[float] = []
+    with floor_server(ctx.logs / "server-floor.log") as bare:
+        async with Client(bare.mcp_url) as client:
+            for i in range(calls + 5):
+                began = time.perf_counter()
+                result = await client.call_tool_mcp("ping", {})
+                if result.is_error:
+                    raise RuntimeError("the bare FastMCP server failed a call")
+                if i >= 5:
+                    out.append((time.perf_counter() - began) * 1000)
+    return out
 
 
 async def _audit_writes(ctx: Context, calls: int) -> list[float]:
@@ -182,7 +208,8 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
     output.say(
         f"  select 1: MCP p50 {trivial['mcp']['p50_ms']} ms, direct p50 "
         f"{trivial['direct']['p50_ms']} ms, in-server tool p50 {trivial['in_server_tool_p50_ms']}"
-        f" ms -> overhead {trivial['overhead_p50_ms']} ms"
+        f" ms -> overhead {trivial['overhead_p50_ms']} ms; a no-op tool on bare FastMCP: p50 "
+        f"{trivial['breakdown_p50_ms']['of_which_bare_fastmcp_round_trip']} ms"
     )
     for clients in counts.concurrency:
         calls = counts.calls[clients]

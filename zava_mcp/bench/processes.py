@@ -129,6 +129,26 @@ def mcp_server(
         _stop(proc, signal.SIGTERM, 15)
 
 
+@contextmanager
+def floor_server(log: Path) -> Iterator[Server]:
+    """The bare FastMCP server of :mod:`zava_mcp.bench.floor` on a free loopback port."""
+    port = free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "zava_mcp.bench.floor", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=log.parent,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/healthz", timeout=60, proc=proc)
+        yield Server(base, proc.pid, log)
+    finally:
+        _stop(proc, signal.SIGTERM, 15)
+
+
 def nginx_binary() -> str | None:
     found = shutil.which("nginx")
     if found:

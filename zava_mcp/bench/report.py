@@ -311,6 +311,20 @@ def headlines(benchmarks: dict[str, Any]) -> list[tuple[str, str, str]]:
             add(name, "ERROR", data["error"][:100])
     mcp = benchmarks.get("mcp_vs_direct")
     if isinstance(mcp, dict) and "error" not in mcp:
+        trivial = mcp.get("trivial_query") or {}
+        parts = trivial.get("breakdown_p50_ms") or {}
+        if parts:
+            add(
+                "mcp_vs_direct",
+                "select 1 p50 ms: MCP / direct / bare FastMCP no-op",
+                f"{(trivial.get('mcp') or {}).get('p50_ms')} / {parts.get('direct_floor')} / "
+                f"{parts.get('of_which_bare_fastmcp_round_trip')}",
+            )
+            add(
+                "mcp_vs_direct",
+                "select 1 p50 ms: tool body - direct / audit write",
+                f"{parts.get('tool_body_minus_direct')} / {parts.get('audit_write')}",
+            )
         for row in _levels(mcp):
             c = row["clients"]
             for mode in ("mcp", "direct"):

@@ -43,7 +43,18 @@ assert tuple(RUNNERS) == BENCHMARKS
 
 def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for dist in ("zava-mcp", "fastmcp", "mcp", "asyncpg", "sqlalchemy", "numpy", "pgvector"):
+    for dist in (
+        "zava-mcp",
+        "fastmcp",
+        "mcp",
+        "asyncpg",
+        "sqlalchemy",
+        "numpy",
+        "pgvector",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -158,6 +169,8 @@ async def run(config: RunConfig) -> tuple[dict[str, Any], Path, int]:
                 "loadavg_1_5_15_at_end": [round(x, 2) for x in os.getloadavg()],
             },
             "versions": _versions(),
+            # the load generator's own loop (the servers run uvicorn's choice: uvloop if present)
+            "bench_event_loop": type(asyncio.get_running_loop()).__module__,
             "bench_database": {"reused": db.reused, "name": db.name},
             "server_result_cache": (
                 "off (ZAVA_CACHE_TTL_S=0) except in store_performance's 'cached' figures"

@@ -171,28 +171,47 @@ async def run_read_query(
         if keep == max_rows
         else f"wide rows: cut at {keep} rows to bound memory"
     )
-    budget = max_response_bytes
-    cell_cut = False
-    for record in records:
-        if len(result.rows) >= keep:
-            result.truncated = True
-            result.truncation_reasons.append(cut_reason)
-            break
-        row = []
-        for value in record:
-            cell, cut = _cap_cell(_jsonable(value), max_cell_bytes)
-            cell_cut = cell_cut or cut
-            row.append(cell)
-        budget -= len(json.dumps(row, default=str))
-        if budget < 0:
-            result.truncated = True
-            result.truncation_reasons.append(f"response cap of {max_response_bytes} bytes reached")
-            break
-        result.rows.append(row)
-    if cell_cut:
+    shaped = [_shape_row(record, max_cell_bytes) for record in records[:keep]]
+    if len(json.dumps([row for row, _ in shaped], default=str)) > max_response_bytes:
+        # over the byte cap: keep the rows that fit, in order (the whole result is measured once
+        # first, since nearly every answer fits)
+        budget, fitting = max_response_bytes, 0
+        for row, _ in shaped:
+            budget -= len(json.dumps(row, default=str))
+            if budget < 0:
+                break
+            fitting += 1
+        shaped = shaped[:fitting]
+        result.truncated = True
+        result.truncation_reasons.append(f"response cap of {max_response_bytes} bytes reached")
+    elif len(records) > keep:
+        result.truncated = True
+        result.truncation_reasons.append(cut_reason)
+    result.rows = [row for row, _ in shaped]
+    if any(cut for _, cut in shaped):
         result.truncated = True
         result.truncation_reasons.append(f"cells longer than {max_cell_bytes} bytes were cut")
     return result
+
+
+#: cell types that are already JSON values (checked by exact type: ``bool`` is an ``int``)
+_PLAIN = frozenset({int, float, bool, type(None)})
+
+
+def _shape_row(record: Any, max_cell_bytes: int) -> tuple[list[Any], bool]:
+    """One row as JSON-ready cells, each at most ``max_cell_bytes``; and whether any was cut."""
+    short = max_cell_bytes // 4  # a str of this many characters fits in the cap in any UTF-8
+    row: list[Any] = []
+    cut = False
+    for value in record:
+        kind = type(value)
+        if kind in _PLAIN or (kind is str and len(value) <= short):
+            row.append(value)
+            continue
+        cell, was_cut = _cap_cell(_jsonable(value), max_cell_bytes)
+        cut = cut or was_cut
+        row.append(cell)
+    return row, cut
 
 
 #: prepared agent statements kept per pooled connection (in its ``info``, which SQLAlchemy

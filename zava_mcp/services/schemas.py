@@ -9,10 +9,21 @@ from pydantic import BaseModel, Field
 AccessLevel = Literal["store", "region", "head_office"]
 
 
+def _rows_schema(schema: dict[str, Any]) -> None:
+    """Publish ``rows`` as an array without an ``items`` schema. Clients validate structured
+    results against the output schema, and a validator walks every element an ``items`` names:
+    every row and cell of a 500-row answer, for a constraint ("an array of arrays of anything")
+    the description already states."""
+    schema.pop("items", None)
+
+
 class QueryResult(BaseModel):
     columns: list[str] = Field(description="Column names, in order")
     column_types: list[str] = Field(description="PostgreSQL type of each column")
-    rows: list[list[Any]] = Field(description="Rows as arrays, in column order")
+    rows: list[list[Any]] = Field(
+        description="Rows, each an array of cell values in column order",
+        json_schema_extra=_rows_schema,
+    )
     row_count: int = Field(description="Number of rows returned")
     truncated: bool = Field(description="True when rows or cells were cut to fit the limits")
     truncation_reasons: list[str] = Field(default_factory=list)
