@@ -206,3 +206,28 @@ async def test_audit_sessions_write_and_tool_sessions_stay_read_only(pg: Any) ->
     finally:
         await writer.dispose()
         await tools.dispose()
+
+
+async def test_a_pooled_session_the_server_ended_is_replaced_without_an_error(pg: Any) -> None:
+    """No pre-ping round trip: a closed socket is noticed at checkout, and a BEGIN on a session
+    that died a moment ago is retried once on a fresh one."""
+    import asyncio
+
+    import asyncpg
+
+    from zava_mcp.infra.embedded import SUPERUSER
+    from zava_mcp.infra.settings import asyncpg_dsn
+
+    db = await _one_connection(pg)
+    admin = await asyncpg.connect(asyncpg_dsn(pg.url(SUPERUSER)))
+    try:
+        for pause in (0.2, 0.0):
+            before, _ = await _backend_and_identity(db)
+            assert await admin.fetchval("select pg_terminate_backend($1)", before)
+            await asyncio.sleep(pause)
+            after, identity = await _backend_and_identity(db)
+            assert after != before
+            assert identity == ""
+    finally:
+        await admin.close()
+        await db.dispose()

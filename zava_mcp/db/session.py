@@ -81,7 +81,8 @@ def create_engine(
         max_overflow=cfg.max_overflow,
         pool_timeout=cfg.pool_timeout_s,
         pool_recycle=cfg.pool_recycle_s,
-        pool_pre_ping=True,
+        # no pre-ping round trip: see _on_checkout
+        pool_pre_ping=False,
         connect_args={
             "command_timeout": cfg.command_timeout_s,
             "timeout": 5,
@@ -102,6 +103,16 @@ def create_engine(
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         disable_asyncpg_jit_toggle(dbapi_connection.driver_connection)
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # SQLAlchemy's "pessimistic" check without a round trip: a server that restarted or
+        # dropped the session has closed the socket, which asyncpg has already noticed; the
+        # pool replaces the connection and checks out again. A reply that never comes is
+        # caught where it happens (Database._begun retries a failed BEGIN once).
+        driver = dbapi_connection.driver_connection
+        if driver is None or driver.is_closed():
+            raise sqlalchemy.exc.DisconnectionError("the pooled connection was closed")
 
     return engine
 
