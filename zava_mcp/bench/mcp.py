@@ -31,7 +31,7 @@ from zava_mcp.bench.processes import (
     nginx,
 )
 from zava_mcp.bench.stats import median, summary
-from zava_mcp.bench.workload import QUERIES, callers, head_office
+from zava_mcp.bench.workload import QUERIES, QUERY_NAMES, callers, head_office, plan
 
 TRIVIAL_SQL = "select 1 as one"
 TOOL_LOG = re.compile(r"tool call execute_sales_query ok in ([0-9.]+) ms")
@@ -93,32 +93,40 @@ def _tool_times(log: Path, offset: int) -> list[float]:
 
 
 async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
-    """``select 1`` one client, sequentially: the per-call cost with (almost) no query."""
+    """``select 1`` from one client, MCP and direct alternately: the per-call cost with (almost)
+    no query."""
     calls = ctx.config.counts.calls[1]
     who = head_office()
     direct: list[float] = []
-    pool = await direct_pool(ctx.app_dsn, 1)
-    try:
-        async with pool.acquire() as conn:
-            for i in range(calls + 5):
-                began = time.perf_counter()
-                await run_bound(conn, who.manager_id, TRIVIAL_SQL)
-                if i >= 5:
-                    direct.append((time.perf_counter() - began) * 1000)
-    finally:
-        await pool.close()
     via_mcp: list[float] = []
     offset = server.log.stat().st_size
-    async with Client(mcp_transport(server.mcp_url, who)) as client:
-        for i in range(calls + 5):
-            began = time.perf_counter()
-            out = await client.call_tool_mcp(
-                "execute_sales_query", {"postgresql_query": TRIVIAL_SQL}
-            )
-            if out.is_error:
-                raise RuntimeError("select 1 over MCP failed")
-            if i >= 5:
-                via_mcp.append((time.perf_counter() - began) * 1000)
+    pool = await direct_pool(ctx.app_dsn, 1)
+    try:
+        async with (
+            Client(mcp_transport(server.mcp_url, who)) as client,
+            pool.acquire() as conn,
+        ):
+
+            async def over_mcp() -> None:
+                out = await client.call_tool_mcp(
+                    "execute_sales_query", {"postgresql_query": TRIVIAL_SQL}
+                )
+                if out.is_error:
+                    raise RuntimeError("select 1 over MCP failed")
+
+            async def straight() -> None:
+                await run_bound(conn, who.manager_id, TRIVIAL_SQL)
+
+            for i in range(calls + 5):
+                # alternate which path goes first, so drift in the machine touches both alike
+                pair = ((via_mcp, over_mcp), (direct, straight))
+                for sink, call in pair if i % 2 == 0 else reversed(pair):
+                    began = time.perf_counter()
+                    await call()
+                    if i >= 5:
+                        sink.append((time.perf_counter() - began) * 1000)
+    finally:
+        await pool.close()
     in_tool = _tool_times(server.log, offset)[5:]
     audit_ms = await _audit_writes(ctx, calls)
     bare = await _framework_floor(ctx, calls)
@@ -197,6 +205,56 @@ async def _audit_writes(ctx: Context, calls: int) -> list[float]:
     return out
 
 
+async def _paired_questions(ctx: Context, server: Server, calls: int) -> dict[str, Any]:
+    """One caller (head office) asks each question over MCP and directly, call by call, the
+    order flipping every round, after one untimed round: per-question latencies of both paths
+    measured under the same machine conditions (sequential levels let minutes of drift in)."""
+    who = head_office()
+    times: dict[str, dict[str, list[float]]] = {
+        mode: {q: [] for q in QUERIES} for mode in ("mcp", "direct")
+    }
+    pool = await direct_pool(ctx.app_dsn, 1)
+    try:
+        async with (
+            Client(mcp_transport(server.mcp_url, who)) as client,
+            pool.acquire() as conn,
+        ):
+
+            async def over_mcp(sql: str) -> None:
+                out = await client.call_tool_mcp("execute_sales_query", {"postgresql_query": sql})
+                if out.is_error:
+                    raise RuntimeError("a question over MCP failed")
+
+            async def straight(sql: str) -> None:
+                await run_bound(conn, who.manager_id, sql)
+
+            warm = list(QUERY_NAMES)
+            for i, name in enumerate([*warm, *plan(0, calls)]):
+                pair = (("mcp", over_mcp), ("direct", straight))
+                for mode, call in pair if i % 2 == 0 else reversed(pair):
+                    began = time.perf_counter()
+                    await call(QUERIES[name])
+                    if i >= len(warm):
+                        times[mode][name].append((time.perf_counter() - began) * 1000)
+    finally:
+        await pool.close()
+    by_query = {
+        q: {
+            "mcp_p50_ms": round(median(times["mcp"][q]), 3),
+            "direct_p50_ms": round(median(times["direct"][q]), 3),
+            "overhead_p50_ms": round(median(times["mcp"][q]) - median(times["direct"][q]), 3),
+            "pairs": len(times["mcp"][q]),
+        }
+        for q in QUERIES
+        if times["mcp"][q] and times["direct"][q]
+    }
+    overheads = [v["overhead_p50_ms"] for v in by_query.values()]
+    return {
+        "by_query": by_query,
+        "overhead_p50_ms": round(median(overheads), 3) if overheads else None,
+    }
+
+
 async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
     counts = ctx.config.counts
     server = await ctx.main_server()
@@ -210,6 +268,12 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
         f"{trivial['direct']['p50_ms']} ms, in-server tool p50 {trivial['in_server_tool_p50_ms']}"
         f" ms -> overhead {trivial['overhead_p50_ms']} ms; a no-op tool on bare FastMCP: p50 "
         f"{trivial['breakdown_p50_ms']['of_which_bare_fastmcp_round_trip']} ms"
+    )
+    with output.step("mcp_vs_direct: the five questions, 1 client, MCP and direct alternately"):
+        paired = await _paired_questions(ctx, server, counts.calls[1])
+    output.say(
+        "  per question, MCP p50 - direct p50: "
+        + ", ".join(f"{q} {v['overhead_p50_ms']} ms" for q, v in paired["by_query"].items())
     )
     for clients in counts.concurrency:
         calls = counts.calls[clients]
@@ -239,12 +303,14 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
         for q in QUERIES
     }
     matched = [v for v in per_query.values() if v is not None]
-    overhead = round(median(matched), 3) if matched else None
+    sequential = round(median(matched), 3) if matched else None
+    overhead = paired["overhead_p50_ms"]
     pooled = _diff(first["mcp"]["p50_ms"], first["direct"]["p50_ms"])
     ratio = _ratio(at32["mcp"]["calls_per_s"], at32["direct"]["calls_per_s"])
     output.say(
-        f"  overhead at 1 client: {overhead} ms (median over questions of MCP p50 - direct p50; "
-        f"pooled p50 difference {pooled} ms); throughput ratio at {at32['clients']}: {ratio}"
+        f"  overhead at 1 client: {overhead} ms (median over questions of MCP p50 - direct p50, "
+        f"paired; {sequential} ms from the sequential levels, pooled p50 difference {pooled} ms)"
+        f"; throughput ratio at {at32['clients']}: {ratio}"
     )
     ctx.results["_memory_samples"] = memory_samples
     return {
@@ -254,11 +320,18 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
         "trivial_query": trivial,
         "levels": levels,
         "overhead_p50_ms_1_client": overhead,
+        "overhead_p50_ms_by_query_1_client": {
+            q: v["overhead_p50_ms"] for q, v in paired["by_query"].items()
+        },
+        "paired_1_client": paired,
+        "overhead_p50_ms_1_client_sequential_levels": sequential,
+        "overhead_p50_ms_by_query_1_client_sequential_levels": per_query,
         "overhead_p50_ms_1_client_pooled": pooled,
-        "overhead_p50_ms_by_query_1_client": per_query,
-        "overhead_method": "median over the five questions of (MCP p50 - direct p50) at 1 client; "
-        "the pooled p50 of the whole mix compares quantiles of two mixtures of questions whose "
-        "latencies differ by 50x, so it is reported but not used for the target",
+        "overhead_method": "median over the five questions of (MCP p50 - direct p50) at 1 client, "
+        "the two paths asked alternately call by call (order flipped every round) so that drift "
+        "in a shared machine touches both alike; the same figure from the sequential 1-client "
+        "levels and the pooled p50 of the whole mix (two mixtures of questions whose latencies "
+        "differ by 50x) are reported but not used for the target",
         "throughput_ratio_at": at32["clients"],
         "throughput_ratio": ratio,
     }
