@@ -215,9 +215,10 @@ def _shape_row(record: Any, max_cell_bytes: int) -> tuple[list[Any], bool]:
 
 
 #: prepared agent statements kept per pooled connection (in its ``info``, which SQLAlchemy
-#: clears when the connection is replaced), most recently used first
+#: clears when the connection is replaced), least recently used dropped first; each holds a
+#: plan in its backend, so the count stays modest
 STATEMENTS_KEY = "zava_prepared_statements"
-STATEMENTS_PER_CONNECTION = 128
+STATEMENTS_PER_CONNECTION = 64
 
 
 async def _prepared(conn: AsyncConnection, driver: Any, sql: str, plan_key: str) -> Any:

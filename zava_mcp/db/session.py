@@ -7,8 +7,9 @@ pooled connection never carries it to the next caller. The application role cann
 
 The engine runs in SQLAlchemy's AUTOCOMMIT mode and the unit of work manages the transaction
 itself: ``BEGIN READ ONLY`` and every ``SET LOCAL`` leave in one round trip (SQLAlchemy's own
-transaction handling needs one for BEGIN, one per statement and three for a pre-ping), and a
-connection still inside a transaction is never handed back to the pool.
+transaction handling needs one for BEGIN and one per statement, and its pre-ping three more),
+a checkout costs no round trip at all, and a connection is handed back to the pool only after a
+clean COMMIT or ROLLBACK.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def create_engine(
     cfg = config or PoolConfig()
     engine = create_async_engine(
         url,
-        # transactions are begun and ended explicitly (see the module docstring); in AUTOCOMMIT
-        # mode SQLAlchemy emits no BEGIN of its own and its pre-ping is a single round trip
+        # transactions are begun and ended explicitly (see the module docstring): in AUTOCOMMIT
+        # mode SQLAlchemy emits no BEGIN, COMMIT or ROLLBACK of its own
         isolation_level="AUTOCOMMIT",
         pool_size=cfg.pool_size,
         max_overflow=cfg.max_overflow,
@@ -255,9 +256,9 @@ class Database:
     async def _begun(self, begin: str) -> tuple[AsyncConnection, Any]:
         """A pooled connection with ``begin`` run on it.
 
-        A pooled connection can die between the pool's pre-ping and the BEGIN (PostgreSQL tells
-        idle sessions it is shutting down). Nothing has run yet then, so that connection is
-        dropped and the BEGIN tried once more on another.
+        A pooled connection can die between checkout and the BEGIN (PostgreSQL tells idle
+        sessions it is shutting down). Nothing has run yet then, so that connection is dropped
+        and the BEGIN tried once more on another.
         """
         for attempt in (1, 2):
             conn = await self.connect()
