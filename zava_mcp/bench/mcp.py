@@ -96,37 +96,9 @@ async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
     """``select 1`` from one client, MCP and direct alternately: the per-call cost with (almost)
     no query."""
     calls = ctx.config.counts.calls[1]
-    who = head_office()
-    direct: list[float] = []
-    via_mcp: list[float] = []
     offset = server.log.stat().st_size
-    pool = await direct_pool(ctx.app_dsn, 1)
-    try:
-        async with (
-            Client(mcp_transport(server.mcp_url, who)) as client,
-            pool.acquire() as conn,
-        ):
-
-            async def over_mcp() -> None:
-                out = await client.call_tool_mcp(
-                    "execute_sales_query", {"postgresql_query": TRIVIAL_SQL}
-                )
-                if out.is_error:
-                    raise RuntimeError("select 1 over MCP failed")
-
-            async def straight() -> None:
-                await run_bound(conn, who.manager_id, TRIVIAL_SQL)
-
-            for i in range(calls + 5):
-                # alternate which path goes first, so drift in the machine touches both alike
-                pair = ((via_mcp, over_mcp), (direct, straight))
-                for sink, call in pair if i % 2 == 0 else reversed(pair):
-                    began = time.perf_counter()
-                    await call()
-                    if i >= 5:
-                        sink.append((time.perf_counter() - began) * 1000)
-    finally:
-        await pool.close()
+    times = await _alternating(ctx, server, [("select 1", TRIVIAL_SQL)] * (calls + 5), warm=5)
+    via_mcp, direct = times["mcp"]["select 1"], times["direct"]["select 1"]
     in_tool = _tool_times(server.log, offset)[5:]
     audit_ms = await _audit_writes(ctx, calls)
     bare = await _framework_floor(ctx, calls)
@@ -205,14 +177,14 @@ async def _audit_writes(ctx: Context, calls: int) -> list[float]:
     return out
 
 
-async def _paired_questions(ctx: Context, server: Server, calls: int) -> dict[str, Any]:
-    """One caller (head office) asks each question over MCP and directly, call by call, the
-    order flipping every round, after one untimed round: per-question latencies of both paths
-    measured under the same machine conditions (sequential levels let minutes of drift in)."""
+async def _alternating(
+    ctx: Context, server: Server, asks: list[tuple[str, str]], *, warm: int
+) -> dict[str, dict[str, list[float]]]:
+    """Head office asks each ``(name, sql)`` of ``asks`` over MCP and directly, call by call, the
+    order flipping every round, so drift in a shared machine touches both paths alike; the first
+    ``warm`` asks are not timed. Returns the milliseconds by path (``mcp``, ``direct``) and name."""
     who = head_office()
-    times: dict[str, dict[str, list[float]]] = {
-        mode: {q: [] for q in QUERIES} for mode in ("mcp", "direct")
-    }
+    times: dict[str, dict[str, list[float]]] = {"mcp": {}, "direct": {}}
     pool = await direct_pool(ctx.app_dsn, 1)
     try:
         async with (
@@ -223,21 +195,29 @@ async def _paired_questions(ctx: Context, server: Server, calls: int) -> dict[st
             async def over_mcp(sql: str) -> None:
                 out = await client.call_tool_mcp("execute_sales_query", {"postgresql_query": sql})
                 if out.is_error:
-                    raise RuntimeError("a question over MCP failed")
+                    raise RuntimeError(f"a question over MCP failed: {sql[:80]}")
 
             async def straight(sql: str) -> None:
                 await run_bound(conn, who.manager_id, sql)
 
-            warm = list(QUERY_NAMES)
-            for i, name in enumerate([*warm, *plan(0, calls)]):
+            for i, (name, sql) in enumerate(asks):
                 pair = (("mcp", over_mcp), ("direct", straight))
                 for mode, call in pair if i % 2 == 0 else reversed(pair):
                     began = time.perf_counter()
-                    await call(QUERIES[name])
-                    if i >= len(warm):
-                        times[mode][name].append((time.perf_counter() - began) * 1000)
+                    await call(sql)
+                    if i >= warm:
+                        ms = (time.perf_counter() - began) * 1000
+                        times[mode].setdefault(name, []).append(ms)
     finally:
         await pool.close()
+    return times
+
+
+async def _paired_questions(ctx: Context, server: Server, calls: int) -> dict[str, Any]:
+    """The five questions from one caller, MCP and direct alternately (see :func:`_alternating`)
+    after one untimed round: sequential levels let minutes of drift into the difference."""
+    asks = [(name, QUERIES[name]) for name in [*QUERY_NAMES, *plan(0, calls)]]
+    times = await _alternating(ctx, server, asks, warm=len(QUERY_NAMES))
     by_query = {
         q: {
             "mcp_p50_ms": round(median(times["mcp"][q]), 3),
@@ -246,7 +226,7 @@ async def _paired_questions(ctx: Context, server: Server, calls: int) -> dict[st
             "pairs": len(times["mcp"][q]),
         }
         for q in QUERIES
-        if times["mcp"][q] and times["direct"][q]
+        if times["mcp"].get(q) and times["direct"].get(q)
     }
     overheads = [v["overhead_p50_ms"] for v in by_query.values()]
     return {
