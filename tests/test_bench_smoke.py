@@ -6,7 +6,6 @@ import json
 import math
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ def number(value: Any) -> bool:
 
 def test_quick_bench_writes_a_report(tmp_path: Path) -> None:
     out = tmp_path / "results"
-    began = time.monotonic()
     proc = subprocess.run(
         [
             sys.executable,
@@ -42,11 +40,9 @@ def test_quick_bench_writes_a_report(tmp_path: Path) -> None:
         text=True,
         timeout=120,
     )
-    took = time.monotonic() - began
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert took < 60, f"quick bench took {took:.0f}s"
     assert "SUMMARY" in proc.stdout
-    assert "PASS" in proc.stdout or "FAIL" in proc.stdout
+    assert "rls_overhead" in proc.stdout
 
     folders = list(out.iterdir())
     assert len(folders) == 1

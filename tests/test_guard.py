@@ -18,6 +18,7 @@ import pytest
 from zava_mcp.db import guard
 from zava_mcp.db.guard import GuardedQuery, check_query
 from zava_mcp.errors import QueryRejectedError
+from zava_mcp.security import policy
 
 MAX_MESSAGE_LENGTH = 200
 
@@ -35,14 +36,15 @@ ALLOWED_QUERIES: list[str] = [
     # plain selects, qualified and unqualified retail relations
     "SELECT 1",
     "SELECT * FROM retail.orders LIMIT 10",
-    "SELECT o.id, o.total FROM orders o WHERE o.total > 100 ORDER BY o.total DESC",
+    "SELECT o.id, o.total_amount FROM orders o WHERE o.total_amount > 100"
+    " ORDER BY o.total_amount DESC",
     # a trailing semicolon and comments
     "SELECT count(*) FROM retail.orders;",
-    "-- monthly revenue\nSELECT /* inline */ sum(total) FROM retail.orders -- trailing\n;",
+    "-- monthly revenue\nSELECT /* inline */ sum(total_amount) FROM retail.orders -- trailing\n;",
     # CTEs, including recursive
     """
     WITH monthly AS (
-        SELECT date_trunc('month', created_at) AS month, sum(total) AS revenue
+        SELECT date_trunc('month', order_date) AS month, sum(total_amount) AS revenue
         FROM retail.orders GROUP BY 1
     ), ranked AS (
         SELECT month, revenue, rank() OVER (ORDER BY revenue DESC) AS r FROM monthly
@@ -59,77 +61,74 @@ ALLOWED_QUERIES: list[str] = [
     """,
     # window functions
     """
-    SELECT store_id, created_at::date AS day, sum(total) AS revenue,
-           avg(sum(total)) OVER (PARTITION BY store_id ORDER BY created_at::date
+    SELECT store_id, order_date AS day, sum(total_amount) AS revenue,
+           avg(sum(total_amount)) OVER (PARTITION BY store_id ORDER BY order_date
                                  ROWS BETWEEN 6 PRECEDING AND CURRENT ROW) AS rolling
-    FROM retail.orders GROUP BY store_id, created_at::date
+    FROM retail.orders GROUP BY store_id, order_date
     """,
-    "SELECT id, lag(total) OVER w, lead(total) OVER w FROM orders WINDOW w AS (ORDER BY id)",
+    "SELECT id, lag(total_amount) OVER w, lead(total_amount) OVER w FROM orders"
+    " WINDOW w AS (ORDER BY id)",
     # ordered-set aggregates and FILTER
-    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY total) AS median FROM retail.orders",
-    "SELECT count(*) FILTER (WHERE total > 100) AS big, count(*) AS n FROM retail.orders",
+    "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY total_amount) AS median"
+    " FROM retail.orders",
+    "SELECT count(*) FILTER (WHERE total_amount > 100) AS big, count(*) AS n FROM retail.orders",
     # set operations and VALUES
-    "SELECT id FROM retail.orders UNION SELECT id FROM retail.returns",
-    "SELECT id FROM retail.orders UNION ALL SELECT id FROM retail.returns ORDER BY 1",
+    "SELECT id FROM retail.orders UNION SELECT order_id FROM retail.order_items",
+    "SELECT id FROM retail.orders UNION ALL SELECT id FROM retail.customers ORDER BY 1",
     "SELECT id FROM retail.orders INTERSECT SELECT order_id FROM retail.order_items",
-    "SELECT id FROM retail.orders EXCEPT SELECT order_id FROM retail.returns",
+    "SELECT id FROM retail.orders EXCEPT SELECT order_id FROM retail.order_items",
     "VALUES (1, 'a'), (2, 'b')",
     "SELECT * FROM (VALUES (1), (2)) AS v(n)",
     # LATERAL joins and table functions
     """
-    SELECT c.id, last_orders.total
+    SELECT c.id, last_orders.total_amount
     FROM retail.customers c
     CROSS JOIN LATERAL (
-        SELECT o.total FROM retail.orders o WHERE o.customer_id = c.id
-        ORDER BY o.created_at DESC LIMIT 3
+        SELECT o.total_amount FROM retail.orders o WHERE o.customer_id = c.id
+        ORDER BY o.order_date DESC LIMIT 3
     ) AS last_orders
     """,
     "SELECT g.day FROM generate_series(date '2024-01-01', date '2024-12-31', interval '1 day')"
     " AS g(day)",
     "SELECT u.x FROM unnest(ARRAY[1, 2, 3]) WITH ORDINALITY AS u(x, n)",
-    "SELECT e.key, e.value FROM retail.products p, jsonb_each(p.attributes) AS e",
+    "SELECT e.key, e.value FROM retail.products p,"
+    " jsonb_each(jsonb_build_object('sku', p.sku)) AS e",
     "SELECT jsonb_agg(jsonb_build_object('id', id)) FROM retail.products",
     # date/time functions, EXTRACT, CASE, casts
-    "SELECT EXTRACT(YEAR FROM created_at) AS y, count(*) FROM retail.orders GROUP BY 1",
+    "SELECT EXTRACT(YEAR FROM order_date) AS y, count(*) FROM retail.orders GROUP BY 1",
     "SELECT date_trunc('week', now()) - interval '7 days', current_date, now()::date",
     """
-    SELECT CASE WHEN total >= 1000 THEN 'large' WHEN total >= 100 THEN 'medium'
+    SELECT CASE WHEN total_amount >= 1000 THEN 'large' WHEN total_amount >= 100 THEN 'medium'
                 ELSE 'small' END AS bucket, count(*)
     FROM retail.orders GROUP BY 1
     """,
-    "SELECT CAST(total AS numeric(12, 2)), total::text, '42'::int FROM retail.orders",
-    # session settings are readable
-    "SELECT current_setting('zava.manager_id', true)",
-    "SELECT * FROM retail.orders WHERE store_id = current_setting('zava.manager_id', true)::int",
+    "SELECT CAST(total_amount AS numeric(12, 2)), total_amount::text, '42'::int,"
+    " float8(total_amount), int8(1) FROM retail.orders",
+    "SELECT order_date AT TIME ZONE 'UTC', status IS DISTINCT FROM 'x' FROM retail.orders",
     # string functions
-    "SELECT lower(name), upper(name), length(name), substring(name FROM 1 FOR 3),"
-    " concat_ws(' ', first_name, last_name), regexp_replace(name, '\\s+', ' ', 'g')"
-    " FROM retail.customers WHERE name ILIKE '%smith%'",
-    "SELECT string_agg(DISTINCT category, ', ' ORDER BY category) FROM retail.products",
+    "SELECT lower(last_name), upper(first_name), length(email), substring(email FROM 1 FOR 3),"
+    " concat_ws(' ', first_name, last_name), regexp_replace(email, '\\s+', ' ', 'g')"
+    " FROM retail.customers WHERE last_name ILIKE '%smith%'",
+    "SELECT string_agg(DISTINCT name, ', ' ORDER BY name) FROM retail.categories",
     # subqueries in every position
     "SELECT * FROM retail.customers c WHERE EXISTS "
     "(SELECT 1 FROM retail.orders o WHERE o.customer_id = c.id)",
-    "SELECT id, (SELECT max(total) FROM retail.orders) AS top FROM retail.customers"
+    "SELECT id, (SELECT max(total_amount) FROM retail.orders) AS top FROM retail.customers"
     " WHERE id IN (SELECT customer_id FROM retail.orders)",
+    "SELECT s.total, s.n FROM (SELECT sum(total_amount) AS total, count(*) AS n"
+    " FROM retail.orders) s",
+    "SELECT (x).n FROM (SELECT row(1, 2) AS x) y(x), LATERAL (SELECT 1 AS n) z",
     # grouping sets, DISTINCT ON, FETCH FIRST
-    "SELECT store_id, category, sum(total) FROM retail.sales GROUP BY ROLLUP (store_id, category)",
-    "SELECT DISTINCT ON (customer_id) customer_id, total FROM retail.orders"
-    " ORDER BY customer_id, created_at DESC FETCH FIRST 5 ROWS ONLY",
-    # EXPLAIN
-    "EXPLAIN SELECT * FROM retail.orders WHERE id = 1",
-    "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) SELECT count(*) FROM retail.orders",
-    # the allowlisted catalog relations
-    "SELECT table_name, column_name, data_type FROM information_schema.columns"
-    " WHERE table_schema = 'retail'",
-    "SELECT c.relname FROM pg_catalog.pg_class c"
-    " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'retail'",
-    "SELECT tablename FROM pg_tables WHERE schemaname = 'retail'",
+    "SELECT store_id, status, sum(total_amount) FROM retail.orders"
+    " GROUP BY ROLLUP (store_id, status)",
+    "SELECT DISTINCT ON (customer_id) customer_id, total_amount FROM retail.orders"
+    " ORDER BY customer_id, order_date DESC FETCH FIRST 5 ROWS ONLY",
     # a CTE may shadow a catalog name: the reference is to the CTE
     "WITH pg_settings AS (SELECT 1 AS x) SELECT x FROM pg_settings",
     # tablesample with a built-in method
     "SELECT * FROM retail.orders TABLESAMPLE BERNOULLI (10) REPEATABLE (42)",
-    # extension functions in public (pg_trgm, pgvector style)
-    "SELECT name, public.similarity(name, 'shoe') FROM retail.products",
+    # column notation on anonymous records, JSON operators, arrays
+    "SELECT (row(1, 'a')).f2, '{\"a\": 1}'::jsonb ->> 'a', (ARRAY[1, 2])[1]",
     # E'' strings may use backslash escapes
     "SELECT E'it\\'s', 'it''s', $$dollar 'quoted'$$",
 ]
@@ -143,11 +142,10 @@ def test_allowed_queries_pass(sql: str) -> None:
     assert result.sql == result.sql.strip()
     assert not result.sql.endswith(";")
     assert result.fingerprint == pglast.fingerprint(result.sql)
-    assert result.is_explain == sql.lstrip().upper().startswith("EXPLAIN")
     assert len(pglast.parse_sql(result.sql)) == 1
     for relation in result.relations:
         schema, _, name = relation.partition(".")
-        assert schema == "retail" or (schema, name) in guard.ALLOWED_CATALOG_RELATIONS
+        assert schema == "retail" and name in policy.AGENT_RELATIONS
 
 
 def test_at_least_25_allowed_queries() -> None:
@@ -159,6 +157,7 @@ def test_at_least_25_allowed_queries() -> None:
 # --------------------------------------------------------------------------------------------
 
 _SET_CONFIG = "function set_config is not allowed"
+_EXPLAIN = "EXPLAIN is not available"
 
 ATTACK_CORPUS: list[tuple[str, str]] = [
     # --- set_config on zava.manager_id / role, everywhere in the tree ---
@@ -209,8 +208,11 @@ ATTACK_CORPUS: list[tuple[str, str]] = [
     ("SELECT U&\"\\0073et_config\"('zava.manager_id', '1', false)", _SET_CONFIG),
     ("SELECT U&\"!0073et_config\" UESCAPE '!'('role', 'postgres', false)", _SET_CONFIG),
     ("SELECT pg_catalog.set_config('zava.manager_id', '1', false)", _SET_CONFIG),
-    ("SELECT \"PG_CATALOG\".\"SET_CONFIG\"('role', 'postgres', false)", _SET_CONFIG),
-    ("EXPLAIN ANALYZE SELECT set_config('role', 'postgres', false)", _SET_CONFIG),
+    (
+        "SELECT \"PG_CATALOG\".\"SET_CONFIG\"('role', 'postgres', false)",
+        "function PG_CATALOG.SET_CONFIG is not allowed",
+    ),
+    ("EXPLAIN ANALYZE SELECT set_config('role', 'postgres', false)", _EXPLAIN),
     # --- statement stacking ---
     ("SELECT 1; COMMIT; DELETE FROM retail.orders", "only a single statement is allowed"),
     ("SELECT 1; ROLLBACK; SET ROLE postgres", "only a single statement is allowed"),
@@ -305,15 +307,18 @@ ATTACK_CORPUS: list[tuple[str, str]] = [
     ("CALL retail.p()", "only SELECT queries are allowed; got CALL"),
     ("LOAD 'plpgsql'", "only SELECT queries are allowed; got LOAD"),
     ("DECLARE c CURSOR FOR SELECT 1", "got DECLARE CURSOR"),
-    # --- EXPLAIN of writes ---
-    ("EXPLAIN DELETE FROM retail.orders", "only SELECT queries can be explained; got DELETE"),
-    ("EXPLAIN ANALYZE UPDATE retail.orders SET total = 0", "can be explained; got UPDATE"),
+    # --- EXPLAIN: estimates and ANALYZE counts describe every store's rows ---
+    ("EXPLAIN DELETE FROM retail.orders", _EXPLAIN),
+    ("EXPLAIN ANALYZE UPDATE retail.orders SET total_amount = 0", _EXPLAIN),
     (
         "EXPLAIN ANALYZE WITH d AS (DELETE FROM retail.orders RETURNING 1) SELECT * FROM d",
-        "data-modifying CTE (DELETE) is not allowed",
+        _EXPLAIN,
     ),
-    ("EXPLAIN CREATE TABLE retail.x AS SELECT 1", "can be explained; got CREATE TABLE AS"),
-    ("EXPLAIN EXECUTE p", "only SELECT queries can be explained; got EXECUTE"),
+    ("EXPLAIN CREATE TABLE retail.x AS SELECT 1", _EXPLAIN),
+    ("EXPLAIN EXECUTE p", _EXPLAIN),
+    ("explain select * from retail.orders where store_id = gen_random_uuid()", _EXPLAIN),
+    ("EXPLAIN (ANALYZE, COSTS OFF) SELECT count(*) FROM retail.order_items", _EXPLAIN),
+    ("EXPLAIN (COSTS OFF) SELECT * FROM retail.orders", _EXPLAIN),
     # --- SQL-string executors ---
     (
         "SELECT query_to_xml('DELETE FROM retail.orders RETURNING 1', true, false, '')",
@@ -331,8 +336,38 @@ ATTACK_CORPUS: list[tuple[str, str]] = [
     ("SELECT pg_sleep_for('1 hour')", "function pg_sleep_for is not allowed (sleeps)"),
     ("SELECT pg_sleep_until(now() + interval '1 hour')", "function pg_sleep_until"),
     ("SELECT 1 FROM retail.orders WHERE pg_catalog.pg_sleep(1) IS NULL", "function pg_sleep"),
-    ("SELECT o.pg_sleep FROM retail.orders o", "function pg_sleep is not allowed"),
-    ("SELECT (o).set_config FROM retail.orders o", _SET_CONFIG),
+    ("SELECT o.pg_sleep FROM retail.orders o", "column notation .pg_sleep is not allowed"),
+    ("SELECT (o).set_config FROM retail.orders o", "column notation .set_config is not allowed"),
+    (
+        "select (row('retail.orders'::text, 'reltuples', 1e9)).pg_restore_relation_stats",
+        "column notation .pg_restore_relation_stats is not allowed",
+    ),
+    ("SELECT o.secret_fn FROM retail.orders o", "unknown column .secret_fn"),
+    # --- windows into other sessions and hidden row counts (the issue's reproductions) ---
+    (
+        "select statement from pg_prepared_statement() where random() >= 0",
+        "function pg_prepared_statement is not allowed",
+    ),
+    ("select * from pg_prepared_statements", "relation pg_catalog.pg_prepared_statements"),
+    ("select pg_stat_get_backend_activity(1)", "function pg_stat_get_backend_activity"),
+    ("select ts_rewrite('a'::tsquery, 'select 1')", "function ts_rewrite is not allowed"),
+    ("select pg_logical_emit_message(true, 'x', 'y')", "function pg_logical_emit_message"),
+    ("select reltuples from pg_class", "relation pg_catalog.pg_class is not allowed"),
+    ("select pg_relation_size('retail.orders')", "function pg_relation_size is not allowed"),
+    ("select * from alembic_version", "relation retail.alembic_version is not allowed"),
+    ("select * from managers", "relation retail.managers is not allowed"),
+    ("select * from retail.product_description_embeddings", "relation retail.product_descr"),
+    ("select * from information_schema.tables", "relation information_schema.tables is not"),
+    ("select current_setting('zava.manager_id')", "function current_setting is not allowed"),
+    ("select 'retail.orders'::regclass", "type regclass is not allowed"),
+    ("select regclass('retail.orders')", "function regclass is not allowed"),
+    ("select '<a/>'::xml", "type xml is not allowed"),
+    ("select xmlelement(name a, 'b')", "Xml Expr is not allowed"),
+    ("select repeat('x', 1000000000)", "function repeat is not allowed"),
+    ("select $1", "Param Ref is not allowed"),
+    ("select x from unnest(array[1]) as t(x public.vector)", "type public.vector is not"),
+    ("select 1 OPERATOR(public.<->) 2", "operator public.<-> is not allowed"),
+    ("select 1 <-> 2", "operator <-> is not allowed"),
     # --- files and large objects ---
     ("SELECT pg_read_file('/etc/passwd')", "function pg_read_file is not allowed (accesses"),
     ("SELECT pg_read_binary_file('global/pg_control')", "function pg_read_binary_file"),
@@ -453,13 +488,12 @@ def test_attack_corpus_size() -> None:
 
 
 def test_result_for_a_simple_query() -> None:
-    expected_sql = "SELECT o.id FROM orders o JOIN retail.customers c ON c.id = o.cid"
+    expected_sql = "SELECT o.id FROM orders o JOIN retail.customers c ON c.id = o.customer_id"
 
     result = check_query(expected_sql + ";")
 
     assert result == GuardedQuery(
         sql=expected_sql,
-        is_explain=False,
         relations=frozenset({"retail.orders", "retail.customers"}),
         fingerprint=pglast.fingerprint(expected_sql),
     )
@@ -481,12 +515,10 @@ def test_stripped_sql_never_ends_inside_a_line_comment() -> None:
     assert len(pglast.parse_sql(result.sql + " LIMIT 1")) == 1
 
 
-def test_explain_result() -> None:
-    result = check_query("EXPLAIN ANALYZE SELECT * FROM retail.orders;")
-
-    assert result.is_explain is True
-    assert result.sql == "EXPLAIN ANALYZE SELECT * FROM retail.orders"
-    assert result.relations == frozenset({"retail.orders"})
+def test_explain_is_refused_in_every_form() -> None:
+    for sql in ("EXPLAIN SELECT 1", "explain (format json) select 1", "EXPLAIN VERBOSE SELECT 1"):
+        with pytest.raises(QueryRejectedError, match=_EXPLAIN):
+            check_query(sql)
 
 
 def test_fingerprint_is_stable_across_constants_whitespace_and_comments() -> None:
@@ -507,14 +539,13 @@ def test_cte_references_are_not_relations() -> None:
     assert result.relations == frozenset({"retail.orders", "retail.customers"})
 
 
-def test_catalog_relations_are_recorded_qualified() -> None:
-    result = check_query(
-        "SELECT * FROM pg_class, information_schema.tables, pg_catalog.pg_attribute"
-    )
-
-    assert result.relations == frozenset(
-        {"pg_catalog.pg_class", "information_schema.tables", "pg_catalog.pg_attribute"}
-    )
+@pytest.mark.parametrize(
+    "relation",
+    ["pg_class", "information_schema.tables", "pg_catalog.pg_attribute", "public.alembic_version"],
+)
+def test_catalog_relations_are_refused(relation: str) -> None:
+    with pytest.raises(QueryRejectedError, match="is not allowed"):
+        check_query(f"SELECT * FROM {relation}")
 
 
 def test_recursive_cte_can_reference_itself_but_plain_cte_cannot() -> None:
@@ -552,8 +583,8 @@ def test_unqualified_pg_name_is_a_catalog_relation() -> None:
         QueryRejectedError, match=re.escape("relation pg_catalog.pg_user is not allowed")
     ):
         check_query("SELECT * FROM pg_user")
-    result = check_query("SELECT * FROM pg_type")
-    assert result.relations == frozenset({"pg_catalog.pg_type"})
+    with pytest.raises(QueryRejectedError, match=re.escape("relation pg_catalog.pg_type")):
+        check_query("SELECT * FROM pg_type")
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,18 +595,30 @@ def test_unqualified_pg_name_is_a_catalog_relation() -> None:
 @pytest.mark.parametrize(
     "sql",
     [
-        "SELECT current_setting('zava.manager_id', true)",
-        "SELECT pg_catalog.current_setting('zava.manager_id')",
-        "SELECT pg_catalog.now(), pg_catalog.lower('A'), public.similarity('a', 'b')",
-        "SELECT retail.order_margin(1)",
+        "SELECT pg_catalog.now(), pg_catalog.lower('A'), pg_catalog.round(1.5)",
         "SELECT * FROM generate_series(1, 3), pg_catalog.unnest(ARRAY[1])",
         "SELECT jsonb_path_query('{}'::jsonb, '$'), jsonb_array_elements('[1]'::jsonb)",
-        "SELECT xpath('/a', '<a/>'::xml)",
-        "SELECT lower('x'), log(10), lpad('a', 3), ltrim(' a ')",
+        "SELECT lower('x'), log(10), ltrim(' a '), to_char(now(), 'YYYY-MM')",
     ],
 )
 def test_allowed_functions(sql: str) -> None:
     assert isinstance(check_query(sql), GuardedQuery)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT public.similarity('a', 'b')",
+        "SELECT retail.get_user_store_list()",
+        "SELECT retail.current_manager_id()",
+        "SELECT xpath('/a', '<a/>')",
+        "SELECT lpad('a', 100000000)",
+        "SELECT pg_catalog.pg_typeof(1), pg_catalog.pg_sleep(1)",
+    ],
+)
+def test_functions_off_the_allowlist_are_refused(sql: str) -> None:
+    with pytest.raises(QueryRejectedError, match="function .* is not allowed"):
+        check_query(sql)
 
 
 @pytest.mark.parametrize(
@@ -592,17 +635,16 @@ def test_allowed_functions(sql: str) -> None:
         ("postgres_fdw_disconnect_all", "connects to other servers"),
         ("pg_drop_replication_slot", "replication, WAL or server administration"),
         ("pg_stat_get_backend_pid", "exposes server sessions or statistics"),
+        ("pg_prepared_statement", "exposes server sessions or statistics"),
+        ("some_new_function", "not an analytics function"),
     ],
 )
-def test_denied_function_reason(name: str, reason: str) -> None:
-    assert guard.denied_function_reason(name) == reason
+def test_refusal_reason(name: str, reason: str) -> None:
+    assert policy.refusal_reason(name) == reason
 
 
-@pytest.mark.parametrize(
-    "name", ["current_setting", "now", "date_trunc", "generate_series", "lower", "xpath"]
-)
-def test_allowed_function_has_no_denial_reason(name: str) -> None:
-    assert guard.denied_function_reason(name) is None
+def test_no_closed_function_is_on_the_allowlist() -> None:
+    assert not [f for f in policy.ALLOWED_FUNCTIONS if policy.is_closed_function(f)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -637,7 +679,7 @@ def test_long_identifiers_are_truncated_like_postgresql_does() -> None:
     with pytest.raises(QueryRejectedError) as info:
         check_query(f'SELECT * FROM "{"s" * 200}"."{"t" * 200}"')
 
-    assert info.value.message == f"relation {'s' * 63}.{'t' * 63} is not allowed"
+    assert info.value.message.startswith(f"relation {'s' * 63}.{'t' * 63} is not allowed")
 
 
 def test_non_string_input_is_rejected() -> None:

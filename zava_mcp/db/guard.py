@@ -1,16 +1,16 @@
 """The SQL guard: decides whether agent-written SQL is a plain, single, read-only query.
 
 The SQL an agent sends is treated as hostile. The guard parses it with the real PostgreSQL
-parser (``pglast``, built on libpg_query 18) and walks the *whole* raw parse tree, rejecting
-anything that is not a plain read: other statement kinds, statement stacking, data-modifying
-CTEs, ``SELECT INTO``, locking clauses, dangerous functions (configuration, SQL-string
-executors, sleeps, advisory locks, backend signalling, file and large-object access, other
-servers, replication and administration, windows into other sessions) and relations outside
-the ``retail`` schema and a small allowlist of harmless catalog relations.
+parser (``pglast``, built on libpg_query 18) and walks the *whole* raw parse tree against
+allowlists (:mod:`zava_mcp.security.policy`): one SELECT, made of known node types, reading only
+the retail relations an agent is meant to query, calling only reviewed analytics functions and
+operators, casting only to plain types, in every syntactic position (FROM functions, column
+notation, operators, function-style casts, unqualified names). ``EXPLAIN`` is refused: plans and
+their row estimates describe rows of every store, not only the caller's.
 
-The guard is one layer of defence: the query must still run as a least-privilege role, in a
+The guard is one layer of defence: the query still runs as a least-privilege role, in a
 ``READ ONLY`` transaction, with a statement timeout, ``search_path`` set to ``retail`` (plus the
-implicit ``pg_catalog``) and ``standard_conforming_strings`` on (the PostgreSQL default).
+implicit ``pg_catalog``), and the database revokes from that role what the guard refuses.
 
 Every rejection raises :class:`~zava_mcp.errors.QueryRejectedError` with a short message that
 names the construct and never echoes long input back.
@@ -26,9 +26,10 @@ from typing import Any, NoReturn, TypeVar
 
 import pglast
 from pglast import ast
-from pglast.enums import LockClauseStrength, TransactionStmtKind, VariableSetKind
+from pglast.enums import A_Expr_Kind, LockClauseStrength, TransactionStmtKind, VariableSetKind
 
 from zava_mcp.errors import QueryRejectedError
+from zava_mcp.security import policy
 
 __all__ = ["GuardedQuery", "check_query"]
 
@@ -56,164 +57,6 @@ _stack_size_lock = threading.Lock()
 
 _MAX_NAME_IN_MESSAGE = 64
 _MAX_PARSER_MESSAGE = 160
-
-_ALLOWED_SCHEMA = "retail"
-_ALLOWED_FUNCTION_SCHEMAS = frozenset({"pg_catalog", "public", "retail"})
-
-#: Catalog relations an agent may read (metadata about tables and columns, no secrets and no
-#: windows into other sessions). Compared exactly (case-sensitive).
-ALLOWED_CATALOG_RELATIONS: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("information_schema", "columns"),
-        ("information_schema", "tables"),
-        ("information_schema", "key_column_usage"),
-        ("information_schema", "table_constraints"),
-        ("information_schema", "referential_constraints"),
-        ("information_schema", "constraint_column_usage"),
-        ("pg_catalog", "pg_tables"),
-        ("pg_catalog", "pg_type"),
-        ("pg_catalog", "pg_namespace"),
-        ("pg_catalog", "pg_attribute"),
-        ("pg_catalog", "pg_class"),
-        ("pg_catalog", "pg_index"),
-        ("pg_catalog", "pg_constraint"),
-        ("pg_catalog", "pg_description"),
-        ("pg_catalog", "pg_am"),
-    }
-)
-
-_CONFIG = "changes server configuration"
-_SQL_STRING = "executes SQL given as a string"
-_SLEEP = "sleeps"
-_ADVISORY = "takes advisory locks"
-_SIGNAL = "signals server processes"
-_FILES = "accesses server files"
-_LARGE_OBJECTS = "accesses large objects"
-_OTHER_SERVERS = "connects to other servers"
-_ADMIN = "replication, WAL or server administration"
-_SESSIONS = "exposes server sessions or statistics"
-_SEQUENCES = "modifies sequences"
-_NOTIFY = "sends notifications"
-_RAW_DATA = "reads raw table data"
-
-#: Denied function names (lowercase, unqualified) and the reason given in the rejection.
-DENIED_FUNCTIONS: dict[str, str] = {
-    # configuration (current_setting stays allowed: it only reads)
-    "set_config": _CONFIG,
-    "pg_show_all_settings": _CONFIG,
-    "pg_show_all_file_settings": _CONFIG,
-    "pg_hba_file_rules": _CONFIG,
-    "pg_ident_file_mappings": _CONFIG,
-    "pg_config": _CONFIG,
-    # SQL-string executors (they run a query the guard never sees)
-    "query_to_xml": _SQL_STRING,
-    "query_to_xml_and_xmlschema": _SQL_STRING,
-    "query_to_xmlschema": _SQL_STRING,
-    "cursor_to_xml": _SQL_STRING,
-    "cursor_to_xmlschema": _SQL_STRING,
-    "ts_stat": _SQL_STRING,
-    "ts_rewrite": _SQL_STRING,
-    "connectby": _SQL_STRING,
-    "xpath_table": _SQL_STRING,
-    # sleeping
-    "pg_sleep": _SLEEP,
-    "pg_sleep_for": _SLEEP,
-    "pg_sleep_until": _SLEEP,
-    # backend signalling
-    "pg_cancel_backend": _SIGNAL,
-    "pg_terminate_backend": _SIGNAL,
-    "pg_wait_for_backend_termination": _SIGNAL,
-    "pg_reload_conf": _SIGNAL,
-    "pg_rotate_logfile": _SIGNAL,
-    "pg_promote": _SIGNAL,
-    "pg_log_backend_memory_contexts": _SIGNAL,
-    # server files
-    "pg_stat_file": _FILES,
-    "lo_import": _FILES,
-    "lo_export": _FILES,
-    "pg_current_logfile": _FILES,
-    # large objects
-    "loread": _LARGE_OBJECTS,
-    "lowrite": _LARGE_OBJECTS,
-    # replication, WAL, snapshots, administration
-    "pg_switch_wal": _ADMIN,
-    "pg_switch_xlog": _ADMIN,
-    "pg_export_snapshot": _ADMIN,
-    "pg_import_system_collations": _ADMIN,
-    "pg_log_standby_snapshot": _ADMIN,
-    "pg_nextoid": _ADMIN,
-    "pg_start_backup": _ADMIN,
-    "pg_stop_backup": _ADMIN,
-    "txid_current": _ADMIN,
-    "pg_notify": _NOTIFY,
-    # windows into other sessions
-    "pg_blocking_pids": _SESSIONS,
-    "pg_safe_snapshot_blocking_pids": _SESSIONS,
-    "pg_isolation_test_session_is_blocked": _SESSIONS,
-    "pg_lock_status": _SESSIONS,
-    "pg_prepared_xact": _SESSIONS,
-    "pg_get_backend_memory_contexts": _SESSIONS,
-    "pg_backend_memory_contexts": _SESSIONS,
-    "pg_get_process_memory_contexts": _SESSIONS,
-    "pg_get_shmem_allocations": _SESSIONS,
-    "pg_get_shmem_allocations_numa": _SESSIONS,
-    "pg_get_replication_slots": _SESSIONS,
-    # sequences (writes)
-    "nextval": _SEQUENCES,
-    "setval": _SEQUENCES,
-    # raw page / buffer readers from contrib extensions
-    "get_raw_page": _RAW_DATA,
-    "page_header": _RAW_DATA,
-    "heap_page_items": _RAW_DATA,
-    "heap_page_item_attrs": _RAW_DATA,
-    "bt_page_items": _RAW_DATA,
-    "bt_page_stats": _RAW_DATA,
-    "bt_metap": _RAW_DATA,
-    "brin_page_items": _RAW_DATA,
-    "fsm_page_contents": _RAW_DATA,
-    "pg_freespace": _RAW_DATA,
-    "pgrowlocks": _RAW_DATA,
-    "pg_prewarm": _RAW_DATA,
-}
-
-#: Denied name prefixes (lowercase) and the reason given in the rejection. Checked after
-#: :data:`DENIED_FUNCTIONS`.
-DENIED_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("table_to_xml", _SQL_STRING),
-    ("database_to_xml", _SQL_STRING),
-    ("schema_to_xml", _SQL_STRING),
-    ("crosstab", _SQL_STRING),
-    ("pg_sleep", _SLEEP),
-    ("pg_advisory", _ADVISORY),
-    ("pg_try_advisory", _ADVISORY),
-    ("pg_read_", _FILES),
-    ("pg_ls_", _FILES),
-    ("pg_file_", _FILES),
-    ("pg_logdir", _FILES),
-    ("lo_", _LARGE_OBJECTS),
-    ("dblink", _OTHER_SERVERS),
-    ("postgres_fdw", _OTHER_SERVERS),
-    ("pg_create_", _ADMIN),
-    ("pg_drop_", _ADMIN),
-    ("pg_copy_", _ADMIN),
-    ("pg_replication_", _ADMIN),
-    ("pg_logical_", _ADMIN),
-    ("pg_wal_", _ADMIN),
-    ("pg_backup_", _ADMIN),
-    ("pg_current_", _ADMIN),
-    ("pg_control_", _ADMIN),
-    ("pg_restore_", _ADMIN),
-    ("pg_clear_", _ADMIN),
-    ("pg_sync_replication", _ADMIN),
-    ("pg_get_wal", _ADMIN),
-    ("binary_upgrade_", _ADMIN),
-    ("pg_stat", _SESSIONS),
-    ("pg_buffercache", _RAW_DATA),
-    ("pgstat", _RAW_DATA),
-    ("pg_visibility", _RAW_DATA),
-)
-
-_ALLOWED_TABLESAMPLE_METHODS = frozenset({"bernoulli", "system"})
 
 _LOCK_STRENGTH_NAMES: dict[LockClauseStrength, str] = {
     LockClauseStrength.LCS_FORKEYSHARE: "FOR KEY SHARE",
@@ -285,7 +128,6 @@ class GuardedQuery:
     sql: str
     """The single statement to execute: leading/trailing comments, semicolons and whitespace
     removed (interior comments are kept)."""
-    is_explain: bool
     relations: frozenset[str]
     """Schema-qualified relations read, e.g. ``retail.orders`` (CTE references excluded)."""
     fingerprint: str
@@ -404,26 +246,20 @@ def _analyse(statement_sql: str) -> GuardedQuery:
     try:
         raw = statements[0]
         statement = raw.stmt if isinstance(raw, ast.RawStmt) else None
-        is_explain = isinstance(statement, ast.ExplainStmt)
         if isinstance(statement, ast.ExplainStmt):
-            inner = statement.query
-            if not isinstance(inner, ast.SelectStmt):
-                _reject(f"only SELECT queries can be explained; got {_statement_name(inner)}")
-            statement = inner
+            _reject(
+                "EXPLAIN is not available: plans and row estimates describe the rows of every "
+                "store; run the query itself"
+            )
         if not isinstance(statement, ast.SelectStmt):
             _reject(f"only SELECT queries are allowed; got {_statement_name(statement)}")
-        relations = _TreeChecker().check(statement)
+        relations = _TreeChecker(statement).check()
         fingerprint = pglast.fingerprint(statement_sql)
     except QueryRejectedError:
         raise
     except Exception:
         _reject("the query could not be analysed")
-    return GuardedQuery(
-        sql=statement_sql,
-        is_explain=is_explain,
-        relations=relations,
-        fingerprint=fingerprint,
-    )
+    return GuardedQuery(sql=statement_sql, relations=relations, fingerprint=fingerprint)
 
 
 class _NoThreadError(Exception):
@@ -467,15 +303,22 @@ def _run_with_large_stack(func: Callable[[], _T]) -> _T:
 
 
 class _TreeChecker:
-    """Iterative walk over a raw parse tree (no Python recursion, so any depth is safe)."""
+    """Iterative walk over a raw parse tree (no Python recursion, so any depth is safe).
 
-    def __init__(self) -> None:
+    Allowlist at every level: a node type not in :data:`_NODES`, a function, operator, type,
+    relation or column-notation field not named in :mod:`zava_mcp.security.policy` is refused.
+    """
+
+    def __init__(self, root: ast.SelectStmt) -> None:
         self.relations: set[str] = set()
         # (item, CTE names in scope, depth)
-        self._stack: list[tuple[Any, frozenset[str], int]] = []
+        self._stack: list[tuple[Any, frozenset[str], int]] = [(root, frozenset(), 0)]
+        # names a column-notation field may take: retail columns, relations, and every name
+        # the query itself gives to an output column, alias or CTE
+        self._fields: set[str] = set(_STATIC_FIELDS)
+        self._notations: list[str] = []
 
-    def check(self, root: ast.SelectStmt) -> frozenset[str]:
-        self._stack.append((root, frozenset(), 0))
+    def check(self) -> frozenset[str]:
         while self._stack:
             item, scope, depth = self._stack.pop()
             if isinstance(item, tuple | list):
@@ -486,6 +329,16 @@ class _TreeChecker:
                 if depth > MAX_AST_DEPTH:
                     _reject(f"the query is nested too deeply (more than {MAX_AST_DEPTH} levels)")
                 self._visit(item, scope, depth)
+        for name in self._notations:
+            if name in self._fields or _ANONYMOUS_FIELD.fullmatch(name):
+                continue
+            reason = policy.refusal_reason(name)
+            if reason == policy.NOT_ANALYTICS:
+                _reject(f"unknown column .{_short(name)} (not a retail column or a query alias)")
+            _reject(
+                f"column notation .{_short(name)} is not allowed "
+                f"(function {_short(name.lower())} {reason})"
+            )
         return frozenset(self.relations)
 
     def _push_children(
@@ -499,29 +352,65 @@ class _TreeChecker:
         if isinstance(node, ast.SelectStmt):
             self._visit_select(node, scope, depth)
             return
+        kind = type(node).__name__
         if _is_statement(node):
             _reject(f"{_statement_name(node)} is not allowed inside a query")
         if isinstance(node, ast.IntoClause):
             _reject("SELECT INTO is not allowed")
         if isinstance(node, ast.LockingClause):
             _reject_locking(node)
+        if kind not in _NODES:
+            _reject(f"{_construct_name(kind)} is not allowed in analytics queries")
         if isinstance(node, ast.RangeVar):
             self._check_relation(node, scope)
         elif isinstance(node, ast.FuncCall):
             _check_function(_name_parts(node.funcname, "function"))
         elif isinstance(node, ast.A_Expr):
-            _check_operator(node.name)
+            if node.kind not in _KEYWORD_EXPRESSIONS:
+                _check_operator(node.name)
         elif isinstance(node, ast.SortBy):
             _check_operator(node.useOp)
         elif isinstance(node, ast.SubLink):
             _check_operator(node.operName)
+        elif isinstance(node, ast.TypeName):
+            _check_type(node)
         elif isinstance(node, ast.ColumnRef):
-            _check_column_notation(node.fields, skip_first=True)
+            self._notation(node.fields, skip_first=True)
         elif isinstance(node, ast.A_Indirection):
-            _check_column_notation(node.indirection, skip_first=False)
+            self._notation(node.indirection, skip_first=False)
         elif isinstance(node, ast.RangeTableSample):
             _check_tablesample(node)
+        self._learn_names(node)
         self._push_children(node, scope, depth)
+
+    def _learn_names(self, node: ast.Node) -> None:
+        if isinstance(node, ast.ResTarget) and node.name:
+            self._fields.add(node.name)
+        elif isinstance(node, ast.Alias):
+            self._fields.add(node.aliasname or "")
+            self._fields.update(_strings(node.colnames))
+        elif isinstance(node, ast.CommonTableExpr):
+            self._fields.add(node.ctename or "")
+            self._fields.update(_strings(node.aliascolnames))
+        elif isinstance(node, ast.ColumnDef) and node.colname:
+            self._fields.add(node.colname)
+        elif isinstance(node, ast.ColumnRef) and node.fields:
+            last = node.fields[-1]
+            if isinstance(last, ast.String) and last.sval and len(node.fields) == 1:
+                # a bare column name is an output name of its subquery
+                self._fields.add(last.sval)
+        elif isinstance(node, ast.TypeName) and node.names:
+            self._fields.update(_strings(node.names[-1:]))
+
+    def _notation(self, fields: Any, *, skip_first: bool) -> None:
+        """``t.f`` and ``(expr).f`` may call the function ``f(t)`` (column notation): each field
+        must be a name the query or the retail schema gives a column; checked once the whole
+        tree has been read."""
+        for index, item in enumerate(fields or ()):
+            if skip_first and index == 0:
+                continue
+            if isinstance(item, ast.String) and item.sval is not None:
+                self._notations.append(item.sval)
 
     def _visit_select(self, node: ast.SelectStmt, scope: frozenset[str], depth: int) -> None:
         if node.intoClause is not None:
@@ -552,23 +441,75 @@ class _TreeChecker:
         self._push_children(node, all_names, depth, skip="withClause")
 
     def _check_relation(self, node: ast.RangeVar, scope: frozenset[str]) -> None:
-        if node.catalogname:
-            _reject(
-                f"relation {_short(node.catalogname)}.{_short(node.schemaname or '')}."
-                f"{_short(node.relname or '')} is not allowed (database-qualified name)"
-            )
         relname = node.relname or ""
         schema = node.schemaname
+        if node.catalogname:
+            _reject(
+                f"relation {_short(node.catalogname)}.{_short(schema or '')}."
+                f"{_short(relname)} is not allowed (database-qualified name)"
+            )
         if schema is None:
             if relname in scope:
                 return  # a CTE reference
-            # PostgreSQL searches pg_catalog before the search_path; every pg_catalog
-            # relation is named pg_*.
-            schema = "pg_catalog" if relname.lower().startswith("pg_") else _ALLOWED_SCHEMA
-        if schema == _ALLOWED_SCHEMA or (schema, relname) in ALLOWED_CATALOG_RELATIONS:
+            # pg_catalog is searched before the search_path (retail); every pg_catalog
+            # relation is named pg_*
+            schema = "pg_catalog" if relname.lower().startswith("pg_") else policy.AGENT_SCHEMA
+        if schema == policy.AGENT_SCHEMA and relname in policy.AGENT_RELATIONS:
             self.relations.add(f"{schema}.{relname}")
             return
-        _reject(f"relation {_short(schema)}.{_short(relname)} is not allowed")
+        _reject(
+            f"relation {_short(schema)}.{_short(relname)} is not allowed "
+            "(the retail tables are listed by get_multiple_table_schemas)"
+        )
+
+
+#: raw parse-tree node types a plain analytics read is made of
+_NODES = frozenset(
+    """
+    SelectStmt ResTarget ColumnRef A_Star A_Const A_Expr BoolExpr NullTest BooleanTest FuncCall
+    TypeCast TypeName CaseExpr CaseWhen CoalesceExpr MinMaxExpr SubLink RangeVar RangeSubselect
+    RangeFunction JoinExpr Alias SortBy WindowDef WithClause CommonTableExpr A_ArrayExpr A_Indices
+    A_Indirection RowExpr String Integer Float Boolean BitString CollateClause GroupingSet
+    GroupingFunc SQLValueFunction RangeTableSample CTESearchClause CTECycleClause ColumnDef
+    JsonObjectConstructor JsonArrayConstructor JsonArrayQueryConstructor JsonValueExpr
+    JsonKeyValue JsonOutput JsonFormat JsonReturning JsonObjectAgg JsonArrayAgg JsonAggConstructor
+    JsonIsPredicate JsonFuncExpr JsonBehavior JsonArgument JsonParseExpr JsonScalarExpr
+    JsonSerializeExpr
+    """.split()
+)
+#: A_Expr kinds whose ``name`` is a keyword (BETWEEN...), not an operator
+_KEYWORD_EXPRESSIONS = frozenset(
+    {
+        A_Expr_Kind.AEXPR_BETWEEN,
+        A_Expr_Kind.AEXPR_NOT_BETWEEN,
+        A_Expr_Kind.AEXPR_BETWEEN_SYM,
+        A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM,
+    }
+)
+#: default field names of an anonymous record: ``(row(1, 2)).f1``
+_ANONYMOUS_FIELD = re.compile(r"f[1-9][0-9]{0,3}")
+#: output names PostgreSQL gives expressions without an alias
+_IMPLICIT_NAMES = "case array coalesce greatest least exists row ?column? nullif key value ordinality"
+
+
+def _retail_columns() -> frozenset[str]:
+    from zava_mcp.db.models import Base
+
+    return frozenset(
+        column.name
+        for table in Base.metadata.tables.values()
+        if table.schema == policy.AGENT_SCHEMA and table.name in policy.AGENT_RELATIONS
+        for column in table.columns
+    )
+
+
+_STATIC_FIELDS = (
+    _retail_columns()
+    | policy.AGENT_RELATIONS
+    | {policy.AGENT_SCHEMA}
+    | policy.ALLOWED_FUNCTIONS
+    | frozenset(_IMPLICIT_NAMES.split())
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -583,9 +524,17 @@ def _children(node: ast.Node) -> Iterator[tuple[str, Any]]:
             yield attr, value
 
 
+def _strings(items: Any) -> list[str]:
+    return [i.sval for i in items or () if isinstance(i, ast.String) and i.sval]
+
+
 def _is_statement(node: ast.Node) -> bool:
     name = type(node).__name__
     return name.endswith("Stmt") and name != "SelectStmt"
+
+
+def _construct_name(kind: str) -> str:
+    return " ".join(_CAMEL_WORD.findall(kind)) or "this construct"
 
 
 def _name_parts(names: Any, what: str) -> list[str]:
@@ -599,61 +548,42 @@ def _name_parts(names: Any, what: str) -> list[str]:
     return parts
 
 
-def denied_function_reason(name: str) -> str | None:
-    """Why the (unqualified) function `name` is denied, or None if it is not denylisted."""
-
-    lowered = name.lower()
-    reason = DENIED_FUNCTIONS.get(lowered)
-    if reason is not None:
-        return reason
-    for prefix, prefix_reason in DENIED_PREFIXES:
-        if lowered.startswith(prefix):
-            return prefix_reason
-    return None
-
-
 def _check_function(parts: list[str]) -> None:
     name = parts[-1]
-    reason = denied_function_reason(name)
-    if reason is not None:
-        _reject(f"function {_short(name.lower())} is not allowed ({reason})")
-    if len(parts) > 2:
-        _reject(
-            f"function {'.'.join(_short(p) for p in parts)} is not allowed (database-qualified)"
-        )
-    if len(parts) == 2 and parts[0] not in _ALLOWED_FUNCTION_SCHEMAS:
-        schema = _short(parts[0])
-        _reject(f"function {schema}.{_short(name)} is not allowed (schema {schema})")
-
-
-def _check_column_notation(fields: Any, *, skip_first: bool) -> None:
-    """``t.f`` / ``(expr).f`` may call ``f(t)`` (column notation): check field names against the
-    exact-name denylist."""
-
-    for index, item in enumerate(fields or ()):
-        if skip_first and index == 0:
-            continue
-        if isinstance(item, ast.String) and item.sval:
-            reason = DENIED_FUNCTIONS.get(item.sval.lower())
-            if reason is not None:
-                _reject(f"function {_short(item.sval.lower())} is not allowed ({reason})")
+    qualified = ".".join(_short(p) for p in parts)
+    if len(parts) > 2 or (len(parts) == 2 and parts[0] != "pg_catalog"):
+        _reject(f"function {qualified} is not allowed (only built-in analytics functions)")
+    if name not in policy.ALLOWED_FUNCTIONS:
+        _reject(f"function {_short(name.lower())} is not allowed ({policy.refusal_reason(name)})")
 
 
 def _check_operator(names: Any) -> None:
-    """A schema-qualified operator (``OPERATOR(schema.op)``) must live in an allowed schema."""
+    """An operator must be an allowed symbol, unqualified or in pg_catalog."""
 
-    if not names or len(names) < 2:
+    if not names:
         return
     parts = _name_parts(names, "operator")
-    if len(parts) > 2 or parts[0] not in _ALLOWED_FUNCTION_SCHEMAS:
+    qualified_ok = len(parts) == 1 or (len(parts) == 2 and parts[0] == "pg_catalog")
+    if not qualified_ok or parts[-1] not in policy.ALLOWED_OPERATORS:
         _reject(f"operator {'.'.join(_short(p) for p in parts)} is not allowed")
+
+
+def _check_type(node: ast.TypeName) -> None:
+    parts = _name_parts(node.names, "type")
+    name = parts[-1]
+    qualified_ok = len(parts) == 1 or (len(parts) == 2 and parts[0] == "pg_catalog")
+    if node.pct_type or node.setof or not qualified_ok or name not in policy.ALLOWED_TYPES:
+        _reject(
+            f"type {'.'.join(_short(p) for p in parts)} is not allowed "
+            "(cast to a plain type: numeric, text, date, timestamp, ...)"
+        )
 
 
 def _check_tablesample(node: ast.RangeTableSample) -> None:
     parts = _name_parts(node.method, "tablesample method")
     method = parts[-1]
     schema_ok = len(parts) == 1 or (len(parts) == 2 and parts[0] == "pg_catalog")
-    if not schema_ok or method.lower() not in _ALLOWED_TABLESAMPLE_METHODS:
+    if not schema_ok or method.lower() not in policy.ALLOWED_TABLESAMPLE_METHODS:
         _reject(f"tablesample method {_short(method)} is not allowed")
 
 

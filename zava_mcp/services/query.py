@@ -64,7 +64,6 @@ class QueryService:
                 max_rows=limits.max_rows,
                 max_cell_bytes=limits.max_cell_bytes,
                 max_response_bytes=limits.max_response_bytes,
-                wrap=not guarded.is_explain,
                 plan_key=str(identity.manager_id),
             )
         return QueryResult(
