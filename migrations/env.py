@@ -10,7 +10,7 @@ from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from zava_mcp.db.models import AUDIT_SCHEMA, SCHEMA, Base
+from zava_mcp.db.models import AUDIT_SCHEMA, PRIVATE_SCHEMA, SCHEMA, Base
 from zava_mcp.db.urls import resolve_urls
 from zava_mcp.infra.settings import Settings
 
@@ -19,7 +19,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
-MANAGED_SCHEMAS = {SCHEMA, AUDIT_SCHEMA}
+MANAGED_SCHEMAS = {SCHEMA, AUDIT_SCHEMA, PRIVATE_SCHEMA}
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:

@@ -18,6 +18,7 @@ from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import LocalEmbedder
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
 from zava_mcp.infra.settings import asyncpg_dsn
+from zava_mcp.security.binding import read_identity_key
 from zava_mcp.seed.catalogue import Catalogue, load_catalogue, stable_id
 from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.seed.loader import SeedReport, seed
@@ -77,9 +78,16 @@ async def seeded(
         await conn.close()
 
 
+async def app_database(pg: EmbeddedPostgres, config: PoolConfig | None = None) -> Database:
+    """A pool as the application role that binds identities as the server does (signed)."""
+    return Database.from_url(
+        pg.app_url(), config, identity_key=await read_identity_key(pg.admin_url())
+    )
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def app_db(seeded: SeedReport, pg: EmbeddedPostgres) -> AsyncIterator[Database]:
-    db = Database.from_url(pg.app_url(), PoolConfig(pool_size=5, max_overflow=5))
+    db = await app_database(pg, PoolConfig(pool_size=5, max_overflow=5))
     yield db
     await db.dispose()
 

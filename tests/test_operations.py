@@ -18,7 +18,7 @@ from fastmcp import Client
 from fastmcp.exceptions import ToolError
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import FAST_SERVER, manager_identity
+from tests.conftest import FAST_SERVER, app_database, manager_identity
 from tests.servers import database_env, mcp_server
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.session import Database, PoolConfig
@@ -63,8 +63,8 @@ def own_cluster(catalogue: Catalogue) -> Iterator[EmbeddedPostgres]:
 
 
 async def test_database_restart_under_load(own_cluster: EmbeddedPostgres) -> None:
-    db = Database.from_url(
-        own_cluster.app_url(),
+    db = await app_database(
+        own_cluster,
         PoolConfig(pool_size=5, max_overflow=5, pool_timeout_s=3, command_timeout_s=10),
     )
     settings = dev_settings(cache_ttl_s=0)
@@ -128,9 +128,7 @@ async def _audit_ok_count(cluster: EmbeddedPostgres) -> int:
 async def test_pool_exhaustion_queues_or_fails_clearly(
     pg: EmbeddedPostgres, seeded: object
 ) -> None:
-    db = Database.from_url(
-        pg.app_url(), PoolConfig(pool_size=2, max_overflow=0, pool_timeout_s=0.5)
-    )
+    db = await app_database(pg, PoolConfig(pool_size=2, max_overflow=0, pool_timeout_s=0.5))
     mcp = build_server(
         dev_settings(cache_ttl_s=0), database=db, dev_identity=manager_identity("ho-1")
     )

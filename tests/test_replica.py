@@ -28,6 +28,7 @@ from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.infra.embedded import SUPERUSER, EmbeddedPostgres, free_port
 from zava_mcp.infra.replica import EmbeddedReplica, start_streaming_replica
 from zava_mcp.infra.settings import asyncpg_dsn
+from zava_mcp.security.binding import read_identity_key
 from zava_mcp.seed.catalogue import Catalogue, Manager
 from zava_mcp.seed.loader import SeedReport
 
@@ -61,7 +62,11 @@ async def replica(pg: EmbeddedPostgres, seeded: SeedReport) -> AsyncIterator[Emb
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def replica_db(replica: EmbeddedReplica) -> AsyncIterator[Database]:
-    db = Database.from_url(replica.app_url(), PoolConfig(pool_size=2, max_overflow=2))
+    db = Database.from_url(
+        replica.app_url(),
+        PoolConfig(pool_size=2, max_overflow=2),
+        identity_key=await read_identity_key(replica.admin_url()),
+    )
     yield db
     await db.dispose()
 

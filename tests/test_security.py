@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tests.conftest import manager_identity
+from tests.conftest import app_database, manager_identity
 from tests.test_guard import ATTACK_CORPUS
 from zava_mcp.db import queries
 from zava_mcp.db.audit import verify_chain
@@ -102,7 +102,9 @@ def background_service(
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    db = Database.from_url(pg.app_url(), PoolConfig(pool_size=2, max_overflow=0))
+    db = asyncio.run_coroutine_threadsafe(
+        app_database(pg, PoolConfig(pool_size=2, max_overflow=0)), loop
+    ).result(timeout=30)
     try:
         yield loop, QueryService(ServiceContext(db, Limits(statement_timeout_ms=2000)))
     finally:
@@ -250,7 +252,7 @@ async def test_database_refuses_rebinding_by_set_statement_in_read_only_path(
 async def test_pool_of_one_never_carries_identity_or_settings(
     pg: EmbeddedPostgres, catalogue: Catalogue
 ) -> None:
-    db = Database.from_url(pg.app_url(), PoolConfig(pool_size=1, max_overflow=0))
+    db = await app_database(pg, PoolConfig(pool_size=1, max_overflow=0))
     try:
         async with db.unit_of_work(manager_identity("ho-1"), statement_timeout_ms=1234) as conn:
             pid_a = (await conn.execute(text("select pg_backend_pid()"))).scalar_one()
@@ -262,7 +264,7 @@ async def test_pool_of_one_never_carries_identity_or_settings(
             row = (
                 await conn.execute(
                     text(
-                        "select current_setting('zava.manager_id'), "
+                        "select retail.current_manager_id()::text, "
                         "current_setting('statement_timeout'),"
                         " (select count(*) from retail.stores)"
                     )

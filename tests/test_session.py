@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import manager_identity
+from tests.conftest import app_database, manager_identity
 from zava_mcp.db.session import Database
 from zava_mcp.errors import QueryError, QueryTimeoutError
 
@@ -21,7 +21,7 @@ async def test_unit_of_work_is_read_only_with_limits(app_db: Database) -> None:
                 text(
                     "select current_setting('transaction_read_only'), "
                     "current_setting('statement_timeout'), current_setting('lock_timeout'), "
-                    "current_setting('zava.manager_id')"
+                    "retail.current_manager_id()::text"
                 )
             )
         ).one()
@@ -107,7 +107,7 @@ async def test_wide_results_lower_the_row_cap(app_db: Database) -> None:
 async def _one_connection(pg: Any) -> Database:
     from zava_mcp.db.session import PoolConfig
 
-    return Database.from_url(pg.app_url(), PoolConfig(pool_size=1, max_overflow=0))
+    return await app_database(pg, PoolConfig(pool_size=1, max_overflow=0))
 
 
 async def _backend_and_identity(db: Database) -> tuple[int, str]:

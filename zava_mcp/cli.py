@@ -158,7 +158,7 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _bootstrap_sql(args: argparse.Namespace, settings: Settings) -> int:
-    from zava_mcp.infra.embedded import bootstrap_database_sql, bootstrap_roles_sql
+    from zava_mcp.security.bootstrap import bootstrap_database_sql, bootstrap_roles_sql
 
     print("-- Run as a superuser. 1) in any database:")
     print(bootstrap_roles_sql("<owner-password>", "<app-password>"))

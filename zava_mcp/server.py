@@ -41,6 +41,7 @@ from zava_mcp.infra.logging import register_secret
 from zava_mcp.infra.metrics import Metrics, metrics_endpoint, sqlalchemy_pool_stats
 from zava_mcp.infra.querymon import QueryMonitor
 from zava_mcp.infra.settings import Settings, async_url, redact_url
+from zava_mcp.security.binding import read_identity_key
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.identity import IdentityService
 from zava_mcp.services.products import ProductSearchService
@@ -274,13 +275,16 @@ def build_server(
             urls = await asyncio.to_thread(resolve_urls, settings)
             register_secret(urls.app.password)
             register_secret(urls.admin.password)
-            state.db = Database.from_url(urls.app, pool_config_from(settings))
+            key = await read_identity_key(urls.admin)
+            state.db = Database.from_url(urls.app, pool_config_from(settings), identity_key=key)
             state.owns_db = True
             if settings.read_replica_url is not None:
                 replica = async_url(
                     settings.read_replica_url.get_secret_value(), name="ZAVA_READ_REPLICA_URL"
                 )
-                state.read_db = Database.from_url(replica, pool_config_from(settings))
+                state.read_db = Database.from_url(
+                    replica, pool_config_from(settings), identity_key=key
+                )
                 logger.info("read-only tool queries go to the read replica {}", redact_url(replica))
         await enforce_posture(state.db)
         state.audit_db = audit.audit_database(

@@ -18,6 +18,7 @@ from zava_mcp.bench.load import mcp_transport
 from zava_mcp.bench.processes import Server, mcp_server
 from zava_mcp.bench.workload import head_office
 from zava_mcp.infra.settings import asyncpg_dsn
+from zava_mcp.security.binding import read_identity_key
 
 
 @dataclass
@@ -31,6 +32,13 @@ class Context:
     #: the scale-10 scratch database the seed benchmark leaves for store_performance
     scratch: dict[float, SeededDatabase] = field(default_factory=dict)
     _server: Server | None = None
+    _identity_key: bytes | None = None
+
+    async def identity_key(self) -> bytes:
+        """The key that signs bound identities (direct connections bind as the server does)."""
+        if self._identity_key is None:
+            self._identity_key = await read_identity_key(self.db.admin)
+        return self._identity_key
 
     @property
     def app_dsn(self) -> str:

@@ -23,6 +23,7 @@ from fastmcp.client.transports import StreamableHttpTransport
 from zava_mcp.bench.stats import summary
 from zava_mcp.bench.workload import QUERIES, Caller, plan
 from zava_mcp.db.session import disable_asyncpg_jit_toggle
+from zava_mcp.security.binding import signed_identity
 
 #: the direct floor uses as many connections as one server's pool can hold (10 + 10 overflow)
 DIRECT_POOL_MAX = 20
@@ -158,14 +159,20 @@ async def direct_pool(dsn: str, size: int) -> asyncpg.Pool:
 
 
 async def run_bound(
-    conn: asyncpg.Connection, manager_id: uuid.UUID, sql: str, *, serial: bool = False
+    conn: asyncpg.Connection,
+    manager_id: uuid.UUID,
+    key: bytes,
+    sql: str,
+    *,
+    serial: bool = False,
 ) -> list[Any]:
-    """One statement in a READ ONLY transaction bound to ``manager_id`` (like unit_of_work).
+    """One statement in a READ ONLY transaction bound to ``manager_id`` signed with ``key``
+    (like unit_of_work).
 
     ``serial`` turns parallel query off for the transaction.
     """
     async with conn.transaction(readonly=True):
-        bind = f"SET LOCAL zava.manager_id = '{manager_id}'"
+        bind = f"SET LOCAL zava.manager_id = '{signed_identity(manager_id, key)}'"
         if serial:
             bind += "; SET LOCAL max_parallel_workers_per_gather = 0"
         await conn.execute(bind)
@@ -173,7 +180,7 @@ async def run_bound(
 
 
 async def direct_level(
-    dsn: str, people: list[Caller], clients: int, calls: int, cap_s: float
+    dsn: str, key: bytes, people: list[Caller], clients: int, calls: int, cap_s: float
 ) -> LevelResult:
     """The floor: the same questions through asyncpg as the application role."""
     result = LevelResult("direct", clients)
@@ -183,7 +190,8 @@ async def direct_level(
         async def call(i: int, name: str) -> str | None:
             try:
                 async with pool.acquire() as conn:
-                    await run_bound(conn, people[i % len(people)].manager_id, QUERIES[name])
+                    who = people[i % len(people)]
+                    await run_bound(conn, who.manager_id, key, QUERIES[name])
             except Exception as exc:
                 return f"{type(exc).__name__}: {exc}"
             return None

@@ -184,6 +184,7 @@ async def _alternating(
     order flipping every round, so drift in a shared machine touches both paths alike; the first
     ``warm`` asks are not timed. Returns the milliseconds by path (``mcp``, ``direct``) and name."""
     who = head_office()
+    key = await ctx.identity_key()
     times: dict[str, dict[str, list[float]]] = {"mcp": {}, "direct": {}}
     pool = await direct_pool(ctx.app_dsn, 1)
     try:
@@ -198,7 +199,7 @@ async def _alternating(
                     raise RuntimeError(f"a question over MCP failed: {sql[:80]}")
 
             async def straight(sql: str) -> None:
-                await run_bound(conn, who.manager_id, sql)
+                await run_bound(conn, who.manager_id, key, sql)
 
             for i, (name, sql) in enumerate(asks):
                 pair = (("mcp", over_mcp), ("direct", straight))
@@ -263,7 +264,14 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
                 if mode == "mcp":
                     run = mcp_level(server.mcp_url, people, clients, calls, counts.level_cap_s)
                 else:
-                    run = direct_level(ctx.app_dsn, people, clients, calls, counts.level_cap_s)
+                    run = direct_level(
+                        ctx.app_dsn,
+                        await ctx.identity_key(),
+                        people,
+                        clients,
+                        calls,
+                        counts.level_cap_s,
+                    )
                 result, sampler = await _measured(ctx, [server.pid], run)
                 output.say(f"  {mode:>6} x{clients}: {_line(result)}")
             data = result.to_json()

@@ -38,6 +38,7 @@ async def _compare(
     rls: asyncpg.Connection,
     owner: asyncpg.Connection,
     who: Caller,
+    key: bytes,
     repetitions: int,
     cap_s: float,
     *,
@@ -47,7 +48,7 @@ async def _compare(
     rows: dict[str, dict[str, int]] = {"rls": {}, "owner": {}}
     for conn in (rls, owner):  # warm-up: plans, caches
         for sql in QUERIES.values():
-            await run_bound(conn, who.manager_id, sql, serial=serial)
+            await run_bound(conn, who.manager_id, key, sql, serial=serial)
     deadline = time.monotonic() + cap_s
     done = 0
     for rep in range(repetitions):
@@ -58,7 +59,7 @@ async def _compare(
         for label, conn in order if rep % 2 == 0 else tuple(reversed(order)):
             for name, sql in QUERIES.items():
                 began = time.perf_counter()
-                got = await run_bound(conn, who.manager_id, sql, serial=serial)
+                got = await run_bound(conn, who.manager_id, key, sql, serial=serial)
                 timings[label][name].append((time.perf_counter() - began) * 1000)
                 rows[label][name] = len(got)
         done += 1
@@ -91,6 +92,7 @@ def _pct(a: float, b: float) -> float | None:
 async def rls_overhead(ctx: Context) -> dict[str, Any]:
     counts = ctx.config.counts
     who = head_office()
+    key = await ctx.identity_key()
     rls = await _connect(ctx.app_dsn)
     owner = await _connect(ctx.admin_dsn)
     try:
@@ -99,7 +101,7 @@ async def rls_overhead(ctx: Context) -> dict[str, Any]:
             "app role (RLS) vs owner (BYPASSRLS)"
         ):
             timings, rows, done = await _compare(
-                rls, owner, who, counts.rls_repetitions, counts.rls_cap_s, serial=False
+                rls, owner, who, key, counts.rls_repetitions, counts.rls_cap_s, serial=False
             )
         per_query, total_rls, total_owner = _per_query(timings, rows)
         for name, data in per_query.items():
@@ -110,7 +112,7 @@ async def rls_overhead(ctx: Context) -> dict[str, Any]:
         output.say(f"  overhead {_pct(total_rls, total_owner)}% (sum of per-query p50)")
         with output.step("rls_overhead: again with parallel query off for both"):
             s_timings, s_rows, s_done = await _compare(
-                rls, owner, who, counts.rls_repetitions, counts.rls_cap_s, serial=True
+                rls, owner, who, key, counts.rls_repetitions, counts.rls_cap_s, serial=True
             )
         s_per_query, s_rls, s_owner = _per_query(s_timings, s_rows)
         output.say(f"  serial overhead {_pct(s_rls, s_owner)}% (sum of per-query p50)")

@@ -489,7 +489,9 @@ _KEYWORD_EXPRESSIONS = frozenset(
 #: default field names of an anonymous record: ``(row(1, 2)).f1``
 _ANONYMOUS_FIELD = re.compile(r"f[1-9][0-9]{0,3}")
 #: output names PostgreSQL gives expressions without an alias
-_IMPLICIT_NAMES = "case array coalesce greatest least exists row ?column? nullif key value ordinality"
+_IMPLICIT_NAMES = (
+    "case array coalesce greatest least exists row ?column? nullif key value ordinality"
+)
 
 
 def _retail_columns() -> frozenset[str]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     Text,
@@ -30,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SCHEMA = "retail"
 AUDIT_SCHEMA = "audit"
+PRIVATE_SCHEMA = "zava_private"
 EMBEDDING_DIMENSIONS = 1536
 
 NAMING_CONVENTION = {
@@ -278,3 +280,21 @@ class ToolCallAudit(Base):
     request_id: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(Text)
     row_hash: Mapped[str] = mapped_column(Text)
+
+
+class IdentityKey(Base):
+    """The key that signs the bound identity (see revision 0006); only the owner reads it."""
+
+    __tablename__ = "identity_key"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        {"schema": PRIVATE_SCHEMA},
+    )
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, server_default=text("1"), autoincrement=False
+    )
+    key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -6,12 +6,20 @@ role could escape Row Level Security or rebind its identity.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 import asyncpg
 
-from zava_mcp.db.models import TENANT_TABLES
-from zava_mcp.infra.embedded import CLOSED_FUNCTIONS, CLOSED_VIEWS
+from zava_mcp.security.policy import (
+    CLOSED_FUNCTIONS,
+    CLOSED_PG_CLASS_COLUMNS,
+    CLOSED_PREFIXES,
+    CLOSED_VIEWS,
+    IDENTITY_SETTING,
+    REQUIRED_ROLE_SETTINGS,
+    TENANT_TABLES,
+)
 
 DANGEROUS_ROLES = (
     "pg_read_server_files",
@@ -22,12 +30,6 @@ DANGEROUS_ROLES = (
     "pg_write_all_data",
     "pg_monitor",
     "pg_signal_backend",
-)
-REQUIRED_ROLE_SETTINGS = (
-    "default_transaction_read_only",
-    "statement_timeout",
-    "lock_timeout",
-    "idle_in_transaction_session_timeout",
 )
 DBA_FIX = "run the SQL from `zava-mcp bootstrap-sql` as a superuser"
 
@@ -110,9 +112,11 @@ async def check_posture(conn: asyncpg.Connection) -> list[Finding]:
         for r in await conn.fetch(
             "select distinct p.proname as fn from pg_catalog.pg_proc p "
             "join pg_catalog.pg_namespace n on n.oid = p.pronamespace "
-            "where n.nspname = 'pg_catalog' and p.proname = any($1::text[]) "
+            "where n.nspname = 'pg_catalog' "
+            "and (p.proname = any($1::text[]) or p.proname like any($2::text[])) "
             "and pg_catalog.has_function_privilege(p.oid, 'EXECUTE') order by 1",
             list(CLOSED_FUNCTIONS),
+            [prefix.replace("_", "\\_") + "%" for prefix in CLOSED_PREFIXES],
         )
     ]
     findings.append(
@@ -126,9 +130,9 @@ async def check_posture(conn: asyncpg.Connection) -> list[Finding]:
     others = [f for f in callable_fns if f != "set_config"]
     findings.append(
         Finding(
-            "cannot run SQL-string, sleep or signalling functions",
+            "cannot run SQL-string, session, statistics, sleep, lock or write functions",
             not others,
-            ", ".join(others) or "all revoked",
+            _listed(others) or "all revoked",
             DBA_FIX,
         )
     )
@@ -140,8 +144,45 @@ async def check_posture(conn: asyncpg.Connection) -> list[Finding]:
         )
     ]
     findings.append(
-        Finding("cannot watch other sessions", not views, ", ".join(views) or "closed", DBA_FIX)
+        Finding(
+            "cannot watch other sessions (activity, statements, cursors, locks)",
+            not views,
+            ", ".join(views) or "closed",
+            DBA_FIX,
+        )
     )
+    counting = [
+        c
+        for c in CLOSED_PG_CLASS_COLUMNS
+        if await conn.fetchval(
+            "select pg_catalog.has_column_privilege('pg_catalog.pg_class', $1, 'SELECT')", c
+        )
+    ]
+    findings.append(
+        Finding(
+            "cannot read catalog row counts",
+            not counting,
+            ", ".join(f"pg_class.{c}" for c in counting) or "closed",
+            DBA_FIX,
+        )
+    )
+    other_databases = [
+        r["datname"]
+        for r in await conn.fetch(
+            "select datname from pg_catalog.pg_database where datallowconn "
+            "and datname <> current_database() "
+            "and pg_catalog.has_database_privilege(oid, 'CONNECT') order by 1"
+        )
+    ]
+    findings.append(
+        Finding(
+            "no CONNECT on other databases",
+            not other_databases,
+            ", ".join(other_databases) or "none",
+            "REVOKE CONNECT ON DATABASE <name> FROM PUBLIC (see `zava-mcp bootstrap-sql`)",
+        )
+    )
+    findings.append(await _identity_is_signed(conn))
     create = await conn.fetch(
         "select nspname from pg_catalog.pg_namespace "
         "where pg_catalog.has_schema_privilege(oid, 'CREATE') and nspname not like 'pg_temp%' "
@@ -160,14 +201,19 @@ async def check_posture(conn: asyncpg.Connection) -> list[Finding]:
             "REVOKE CREATE ON SCHEMA ... / REVOKE CREATE, TEMPORARY ON DATABASE",
         )
     )
-    settings = {item.split("=", 1)[0] for item in role["rolconfig"] or []}
-    missing = [s for s in REQUIRED_ROLE_SETTINGS if s not in settings]
+    settings = dict(item.split("=", 1) for item in role["rolconfig"] or [])
+    missing = [
+        name if want is None else f"{name}={want}"
+        for name, want in REQUIRED_ROLE_SETTINGS.items()
+        if name not in settings or (want is not None and settings[name] != want)
+    ]
     findings.append(
         Finding(
             "role-level safety settings",
             not missing,
             ", ".join(missing) or "all set",
-            f"ALTER ROLE {name} SET <setting> = ... (see migration 0002)",
+            f"ALTER ROLE {name} SET <setting> = ... (migrations 0002 and 0006; "
+            "temp_file_limit: `zava-mcp bootstrap-sql`)",
         )
     )
     rls = await conn.fetch(
@@ -187,6 +233,40 @@ async def check_posture(conn: asyncpg.Connection) -> list[Finding]:
         )
     )
     return findings
+
+
+async def _identity_is_signed(conn: asyncpg.Connection) -> Finding:
+    """An identity set without the server's signature must bind nobody, and the signing key
+    must be out of this role's reach."""
+    key_readable = await conn.fetchval(
+        "select exists(select 1 from pg_catalog.pg_class c "
+        "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'zava_private' and c.relname = 'identity_key' "
+        "and pg_catalog.has_table_privilege(c.oid, 'SELECT'))"
+    )
+    try:
+        async with conn.transaction(readonly=True):
+            await conn.execute(f"SET LOCAL {IDENTITY_SETTING} = '{uuid.uuid4()}'")
+            bound = await conn.fetchval("select retail.current_manager_id()")
+    except asyncpg.exceptions.PostgresError as exc:
+        return Finding(
+            "the bound identity is signed",
+            False,
+            f"cannot check ({exc.sqlstate})",
+            "alembic upgrade head",
+        )
+    ok = not key_readable and bound is None
+    detail = (
+        "the signing key is readable"
+        if key_readable
+        else ("an unsigned identity is accepted" if bound is not None else "signed")
+    )
+    return Finding("the bound identity is signed", ok, detail, "alembic upgrade head")
+
+
+def _listed(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def failures(findings: list[Finding]) -> list[Finding]:

@@ -2,8 +2,9 @@
 
 One unit of work is one transaction. Before anything else runs in it, the caller's identity is
 bound with ``SET LOCAL zava.manager_id``: transaction-local, so commit or rollback ends it and a
-pooled connection never carries it to the next caller. The application role cannot execute
-``set_config`` (revoked at bootstrap), so agent SQL cannot rebind it from inside a query.
+pooled connection never carries it to the next caller. The bound value is signed with a key only
+the owner can read (:mod:`zava_mcp.security.binding`), and the application role cannot execute
+``set_config`` (revoked at bootstrap): agent SQL can neither rebind nor forge an identity.
 
 The engine runs in SQLAlchemy's AUTOCOMMIT mode and the unit of work manages the transaction
 itself: ``BEGIN READ ONLY`` and every ``SET LOCAL`` leave in one round trip (SQLAlchemy's own
@@ -37,8 +38,8 @@ from zava_mcp.errors import (
     QueryError,
     QueryTimeoutError,
 )
-
-IDENTITY_SETTING = "zava.manager_id"
+from zava_mcp.security.binding import signed_identity
+from zava_mcp.security.policy import IDENTITY_SETTING
 
 
 @dataclass(frozen=True)
@@ -177,15 +178,28 @@ def _first_line(exc: BaseException) -> str:
 class Database:
     """The application-role engine and its tenant-bound units of work."""
 
-    def __init__(self, engine: AsyncEngine, config: PoolConfig | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        config: PoolConfig | None = None,
+        *,
+        identity_key: bytes | None = None,
+    ) -> None:
         self.engine = engine
         self.config = config or PoolConfig()
+        #: signs the bound identity; without it every identity binds nobody (no tenant rows)
+        self.identity_key = identity_key
 
     @classmethod
     def from_url(
-        cls, url: URL, config: PoolConfig | None = None, *, settings: dict[str, str] | None = None
+        cls,
+        url: URL,
+        config: PoolConfig | None = None,
+        *,
+        settings: dict[str, str] | None = None,
+        identity_key: bytes | None = None,
     ) -> Database:
-        return cls(create_engine(url, config, settings=settings), config)
+        return cls(create_engine(url, config, settings=settings), config, identity_key=identity_key)
 
     async def connect(self) -> AsyncConnection:
         """A pooled connection; connection errors (never query errors) are retried with
@@ -227,7 +241,10 @@ class Database:
         the limits end with it.
         """
         begin = begin_statement(
-            identity, statement_timeout_ms=statement_timeout_ms, lock_timeout_ms=lock_timeout_ms
+            identity,
+            self.identity_key,
+            statement_timeout_ms=statement_timeout_ms,
+            lock_timeout_ms=lock_timeout_ms,
         )
         conn, driver = await self._begun(begin)
         ended = False  # the transaction ended cleanly: the connection may go back to the pool
@@ -295,6 +312,7 @@ async def release(conn: AsyncConnection, *, reusable: bool) -> None:
 
 def begin_statement(
     identity: Identity | None,
+    identity_key: bytes | None,
     *,
     statement_timeout_ms: int | None = None,
     lock_timeout_ms: int | None = None,
@@ -303,9 +321,17 @@ def begin_statement(
     then the limits, all transaction-local.
 
     ``SET`` takes no bind parameters; the only interpolated values are a canonical UUID rendered
-    from :class:`uuid.UUID` and integers, so nothing caller-controlled reaches the SQL text.
+    from :class:`uuid.UUID` with its hex MAC, and integers, so nothing caller-controlled reaches
+    the SQL text. Without a key the identity is bound unsigned, which the database treats as
+    nobody.
     """
-    value = str(identity.manager_id) if identity is not None else ""
+    value = ""
+    if identity is not None:
+        value = (
+            signed_identity(identity.manager_id, identity_key)
+            if identity_key is not None
+            else str(identity.manager_id)
+        )
     parts = ["BEGIN READ ONLY", f"SET LOCAL {IDENTITY_SETTING} = '{value}'"]
     if statement_timeout_ms is not None:
         parts.append(f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}")

@@ -31,9 +31,9 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from zava_mcp.errors import ConfigurationError, DatabaseUnavailableError
+from zava_mcp.security.bootstrap import bootstrap_database_sql, bootstrap_roles_sql
+from zava_mcp.security.policy import APP_ROLE, OWNER_ROLE
 
-OWNER_ROLE = "zava_owner"
-APP_ROLE = "zava_app"
 SUPERUSER = "postgres"
 PG_SYSTEM_USER = "embedded_postgres"
 
@@ -327,97 +327,6 @@ class EmbeddedPostgres:
             await db.execute(bootstrap_database_sql(database))
         finally:
             await db.close()
-
-
-def bootstrap_roles_sql(owner_password: str, app_password: str) -> str:
-    """Cluster-level set-up a DBA runs once (the embedded default runs it itself)."""
-    owner_pw = owner_password.replace("'", "''")
-    app_pw = app_password.replace("'", "''")
-    return f"""
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{OWNER_ROLE}') THEN
-    CREATE ROLE {OWNER_ROLE} LOGIN CREATEROLE BYPASSRLS PASSWORD '{owner_pw}';
-  END IF;
-  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{APP_ROLE}') THEN
-    CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE
-      PASSWORD '{app_pw}';
-  END IF;
-  IF NOT EXISTS (
-    SELECT 1 FROM pg_auth_members m
-    JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles g ON g.oid = m.member
-    WHERE r.rolname = '{APP_ROLE}' AND g.rolname = '{OWNER_ROLE}' AND m.admin_option
-  ) THEN
-    GRANT {APP_ROLE} TO {OWNER_ROLE} WITH ADMIN OPTION, INHERIT FALSE, SET FALSE;
-  END IF;
-END
-$$;
-"""
-
-
-#: pg_catalog functions the application role must not run: they set configuration (the
-#: identity), run SQL strings no parser sees, sleep, take advisory locks, signal or watch other
-#: backends. Revoked from PUBLIC (needs a superuser), granted back to the owner only.
-CLOSED_FUNCTIONS = (
-    "set_config",
-    "query_to_xml",
-    "query_to_xml_and_xmlschema",
-    "query_to_xmlschema",
-    "cursor_to_xml",
-    "cursor_to_xmlschema",
-    "table_to_xml",
-    "table_to_xml_and_xmlschema",
-    "table_to_xmlschema",
-    "schema_to_xml",
-    "schema_to_xml_and_xmlschema",
-    "schema_to_xmlschema",
-    "database_to_xml",
-    "database_to_xml_and_xmlschema",
-    "database_to_xmlschema",
-    "ts_stat",
-    "pg_sleep",
-    "pg_sleep_for",
-    "pg_sleep_until",
-    "pg_cancel_backend",
-    "pg_terminate_backend",
-    "pg_stat_get_activity",
-    "pg_notify",
-)
-CLOSED_PREFIXES = ("pg_advisory", "pg_try_advisory")
-CLOSED_VIEWS = ("pg_stat_activity",)
-
-
-def bootstrap_database_sql(database: str) -> str:
-    """Database-level set-up that needs a superuser: the extension and the closed functions.
-
-    ``zava-mcp bootstrap-sql`` prints this for a DBA to run on an external server.
-    """
-    names = ", ".join(f"'{n}'" for n in CLOSED_FUNCTIONS)
-    prefixes = " OR ".join(f"p.proname LIKE '{p}%'" for p in CLOSED_PREFIXES)
-    views = ", ".join(f"pg_catalog.{v}" for v in CLOSED_VIEWS)
-    return f"""
-CREATE EXTENSION IF NOT EXISTS vector;
-REVOKE ALL ON DATABASE "{database}" FROM PUBLIC;
-GRANT CONNECT, TEMPORARY ON DATABASE "{database}" TO {OWNER_ROLE};
-GRANT CONNECT ON DATABASE "{database}" TO {APP_ROLE};
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-DO $$
-DECLARE
-  f regprocedure;
-BEGIN
-  FOR f IN
-    SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
-    JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-    WHERE n.nspname = 'pg_catalog' AND (p.proname IN ({names}) OR {prefixes})
-  LOOP
-    EXECUTE format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
-    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO {OWNER_ROLE}', f);
-  END LOOP;
-END
-$$;
-REVOKE SELECT ON {views} FROM PUBLIC;
-GRANT SELECT ON {views} TO {OWNER_ROLE};
-"""
 
 
 def _run_sync(coro: Coroutine[Any, Any, None]) -> None:

@@ -128,7 +128,9 @@ coalesce nullif num_nulls num_nonnulls pg_typeof gen_random_uuid
 
 #: functions agent SQL may call (unqualified or in pg_catalog), lowercase
 ALLOWED_FUNCTIONS: frozenset[str] = frozenset(
-    " ".join((_AGGREGATES, _WINDOWS, _MATH, _STRINGS, _DATES, _JSON, _ARRAYS, _CASTS, _MISC)).split()
+    " ".join(
+        (_AGGREGATES, _WINDOWS, _MATH, _STRINGS, _DATES, _JSON, _ARRAYS, _CASTS, _MISC)
+    ).split()
 )
 
 #: operators agent SQL may use (comparison, arithmetic, pattern, JSON, array, range)
@@ -202,13 +204,20 @@ CLOSED_VIEWS: tuple[str, ...] = (
 #: pg_class columns that count rows and pages company-wide (RLS does not narrow a catalog)
 CLOSED_PG_CLASS_COLUMNS: tuple[str, ...] = ("reltuples", "relpages", "relallvisible")
 
-#: role defaults that bound what one session may take of the database (the superuser sets
-#: ``temp_file_limit``; the rest the owner sets in migration 0006)
-APP_ROLE_LIMITS: dict[str, str] = {
-    "temp_file_limit": "256MB",
-    "work_mem": "16MB",
-    "hash_mem_multiplier": "1",
-    "max_parallel_workers_per_gather": "2",
+#: role defaults only a superuser may set (bootstrap SQL): a session's temporary files are
+#: bounded (one sort or hash spill could otherwise fill the disk). Migration 0006 sets the
+#: memory bounds the owner may set (work_mem, hash_mem_multiplier, parallel workers).
+APP_ROLE_SUPERUSER_LIMITS: dict[str, str] = {"temp_file_limit": "256MB"}
+#: role-level settings the posture check requires (what each bounds: read only, time, locks,
+#: idle transactions, temporary files, memory, names resolving through retail only)
+REQUIRED_ROLE_SETTINGS: dict[str, str | None] = {
+    "default_transaction_read_only": "on",
+    "statement_timeout": None,
+    "lock_timeout": None,
+    "idle_in_transaction_session_timeout": None,
+    "temp_file_limit": None,
+    "work_mem": None,
+    "search_path": "retail",
 }
 
 
@@ -216,6 +225,7 @@ def is_closed_function(name: str) -> bool:
     """Whether the pg_catalog function ``name`` is revoked from the application role."""
     lowered = name.lower()
     return lowered in CLOSED_FUNCTIONS or lowered.startswith(CLOSED_PREFIXES)
+
 
 # ------------------------------------------------------------------------ refusal messages
 
