@@ -67,7 +67,8 @@ async def test_database_restart_under_load(own_cluster: EmbeddedPostgres) -> Non
         own_cluster,
         PoolConfig(pool_size=5, max_overflow=5, pool_timeout_s=3, command_timeout_s=10),
     )
-    settings = dev_settings(cache_ttl_s=0)
+    # one identity drives the whole load here: the per-caller limits are tested elsewhere
+    settings = dev_settings(cache_ttl_s=0, caller_max_in_flight=0, caller_max_calls_per_minute=0)
     mcp = build_server(settings, database=db, dev_identity=manager_identity("ho-1"))
     outcomes: list[tuple[str, float]] = []
     stop_at = time.monotonic() + 10
@@ -130,7 +131,9 @@ async def test_pool_exhaustion_queues_or_fails_clearly(
 ) -> None:
     db = await app_database(pg, PoolConfig(pool_size=2, max_overflow=0, pool_timeout_s=0.5))
     mcp = build_server(
-        dev_settings(cache_ttl_s=0), database=db, dev_identity=manager_identity("ho-1")
+        dev_settings(cache_ttl_s=0, caller_max_in_flight=0, caller_max_calls_per_minute=0),
+        database=db,
+        dev_identity=manager_identity("ho-1"),
     )
     slow = "select count(*) from generate_series(1, 3000000)"
     try:

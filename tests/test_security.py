@@ -233,17 +233,19 @@ async def test_database_refuses_identity_changes_with_the_guard_bypassed(
         assert {r[0] for r in rows} == store_only
 
 
-async def test_database_refuses_rebinding_by_set_statement_in_read_only_path(
-    app_db: Database,
-) -> None:
-    """Even a SET slipped past the guard cannot escape: a fresh SET LOCAL of the identity is
-    only possible as a separate statement, which the prepared-statement path never runs
-    alongside the agent's query; and SET ROLE to the owner is refused."""
-    with pytest.raises(MCPError, match="permission denied"):
+async def test_data_layer_never_runs_a_set_statement(app_db: Database) -> None:
+    """A SET slipped past the guard is not run: every statement runs inside the bounded
+    wrapper, where only a query parses."""
+    with pytest.raises(MCPError, match="QUERY_ERROR"):
         async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
             await queries.run_read_query(
                 conn, "set role zava_owner", max_rows=1, max_cell_bytes=10, max_response_bytes=100
             )
+
+
+async def test_database_refuses_set_role_to_the_owner(app_conn: asyncpg.Connection) -> None:
+    with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+        await app_conn.execute("set role zava_owner")
 
 
 # ----------------------------------------------------------------------------- pools

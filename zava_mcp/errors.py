@@ -83,3 +83,20 @@ class EmbeddingError(MCPError):
 
 class FeatureUnavailableError(MCPError):
     error_code = "UNAVAILABLE"
+
+
+class ResourceLimitError(DatabaseError):
+    """The query needed more memory, temporary disk or result size than one query may take."""
+
+    error_code = "RESOURCE_LIMIT"
+
+
+class RateLimitedError(MCPError):
+    """The caller has too many calls in flight or made too many this minute."""
+
+    error_code = "RATE_LIMITED"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(f"{message}; retry in {max(1, round(retry_after_s))} s")
+        self.retry_after_s = retry_after_s

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from zava_mcp.db import queries
@@ -34,3 +36,29 @@ async def readiness(db: Database | None) -> tuple[bool, dict[str, Any]]:
         checks["database"] = {"ok": False, "error": exc.error_code}
     ready = all(check.get("ok") for check in checks.values()) and "migrations" in checks
     return ready, checks
+
+
+class ThrottledProbe:
+    """A readiness check run at most once per ``min_interval_s``: callers in between get the
+    last result, and concurrent callers share one run. A flood of probes costs the database one
+    check a second, whatever the request rate."""
+
+    def __init__(
+        self,
+        check: Callable[[], Awaitable[tuple[bool, dict[str, Any]]]],
+        *,
+        min_interval_s: float = 1.0,
+    ) -> None:
+        self._check = check
+        self._interval = min_interval_s
+        self._lock = asyncio.Lock()
+        self._last: tuple[float, tuple[bool, dict[str, Any]]] | None = None
+        self.runs = 0
+
+    async def result(self) -> tuple[bool, dict[str, Any]]:
+        async with self._lock:
+            now = time.monotonic()
+            if self._last is None or now - self._last[0] >= self._interval:
+                self.runs += 1
+                self._last = (now, await self._check())
+            return self._last[1]

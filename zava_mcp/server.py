@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-import re
-import time
-import uuid
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,7 +18,6 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
-from fastmcp.server.middleware import Middleware, MiddlewareContext
 from fastmcp.tools.base import ToolResult
 from loguru import logger
 from pydantic import BaseModel, Field
@@ -29,18 +26,18 @@ from starlette.responses import JSONResponse
 
 from zava_mcp.auth import IdentityResolver, build_auth
 from zava_mcp.db import audit
-from zava_mcp.db.audit import AuditRecord
 from zava_mcp.db.identity import Identity
 from zava_mcp.db.posture import check_posture, failures, render
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import Embedder, build_embedder
 from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, MCPError
-from zava_mcp.health import readiness
+from zava_mcp.health import ThrottledProbe, readiness
 from zava_mcp.infra.cache import QueryCache
 from zava_mcp.infra.logging import register_secret
 from zava_mcp.infra.metrics import Metrics, metrics_endpoint, sqlalchemy_pool_stats
 from zava_mcp.infra.querymon import QueryMonitor
 from zava_mcp.infra.settings import Settings, async_url, redact_url
+from zava_mcp.pipeline import CallerError, CallerLimits, CallPipeline, KnownManagers, current_caller
 from zava_mcp.security.binding import read_identity_key
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.identity import IdentityService
@@ -86,6 +83,8 @@ class AppState:
     monitor: QueryMonitor | None = None
     #: the audit trail's own pool on the primary (built in the lifespan from ``db``)
     audit_db: Database | None = None
+    #: which identities are managers (refreshed every minute; cleared when the data moves)
+    known: KnownManagers | None = None
 
     @property
     def query_db(self) -> Database | None:
@@ -152,7 +151,7 @@ def tool_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Typed errors leave as ``[CODE] message`` tool errors; anything else as a generic one.
 
     Applied inside each tool so FastMCP sees a ToolError (logged without a traceback) rather
-    than masking our message away.
+    than masking our message away; the error itself travels with it to the call pipeline.
     """
 
     @functools.wraps(fn)
@@ -160,98 +159,14 @@ def tool_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         try:
             return await fn(*args, **kwargs)
         except MCPError as exc:
-            raise ToolError(f"[{exc.error_code}] {exc.message}") from None
+            raise CallerError(exc) from None
         except ToolError:
             raise
         except Exception:
             logger.exception("unexpected failure in tool {}", fn.__name__)
-            raise ToolError("[INTERNAL_ERROR] the server hit an unexpected error") from None
+            raise CallerError(MCPError("the server hit an unexpected error")) from None
 
     return wrapper
-
-
-ERROR_CODE = re.compile(r"^\[([A-Z_]+)\]")
-
-
-def rows_in(structured: dict[str, Any] | None) -> int | None:
-    if not structured:
-        return None
-    if isinstance(structured.get("row_count"), int):
-        return int(structured["row_count"])
-    for key in ("results", "tables", "stores"):
-        if isinstance(structured.get(key), list):
-            return len(structured[key])
-    return None
-
-
-class AuditMiddleware(Middleware):
-    """One audit row per tool call (including refused, failed and timed-out ones), written in
-    its own transaction; the call's log lines carry its request id, identity and tool."""
-
-    def __init__(self, state: AppState) -> None:
-        self.state = state
-
-    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
-        tool = str(getattr(context.message, "name", "?"))
-        arguments = dict(getattr(context.message, "arguments", None) or {})
-        request_id = uuid.uuid4().hex[:16]
-        identity: Identity | None = None
-        try:
-            if self.state.identity is not None:
-                identity = self.state.identity.current()
-        except MCPError:
-            identity = None
-        started = time.perf_counter()
-        outcome, error_code, rows = "ok", None, None
-        with logger.contextualize(request_id=request_id, identity=str(identity or "-"), tool=tool):
-            try:
-                response = await call_next(context)
-                rows = rows_in(getattr(response, "structured_content", None))
-                return response
-            except Exception as exc:
-                outcome = "error"
-                match = ERROR_CODE.match(str(exc))
-                error_code = (
-                    match.group(1)
-                    if match
-                    else (
-                        "VALIDATION_ERROR" if "validation error" in str(exc) else "INTERNAL_ERROR"
-                    )
-                )
-                raise
-            finally:
-                duration_ms = (time.perf_counter() - started) * 1000
-                self.state.metrics.record_tool_call(tool, error_code or "ok", duration_ms / 1000)
-                logger.info(
-                    "tool call {} {} in {:.1f} ms", tool, error_code or outcome, duration_ms
-                )
-                await self._record(
-                    AuditRecord(
-                        manager_id=identity.manager_id if identity else None,
-                        tool=tool,
-                        arguments=arguments,
-                        rows_returned=rows,
-                        duration_ms=duration_ms,
-                        outcome=outcome,
-                        error_code=error_code,
-                        request_id=request_id,
-                    )
-                )
-
-    async def _record(self, entry: AuditRecord) -> None:
-        if self.state.audit_db is None:
-            return
-        try:
-            await audit.record(self.state.audit_db, entry)
-        except Exception as exc:
-            self.state.metrics.audit_write_failures_total.inc()
-            logger.error("audit write failed: {}", getattr(exc, "error_code", type(exc).__name__))
-            if entry.outcome == "ok":
-                # Fail closed: a call we could not audit returns no data. (A call that failed
-                # already returned nothing; its own, more useful error stands.)
-                raise ToolError(
-                    "[AUDIT_UNAVAILABLE] the call could not be recorded; try again shortly"
-                ) from None
 
 
 def build_server(
@@ -266,6 +181,7 @@ def build_server(
     state = AppState(
         settings=settings, db=database, embedder=embedder, metrics=metrics or Metrics()
     )
+    state.known = KnownManagers(lambda: state.query_db)
 
     @asynccontextmanager
     async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
@@ -349,12 +265,24 @@ def build_server(
                 state.read_db = None
             await logger.complete()
 
+    pipeline = CallPipeline(
+        resolve=lambda: state.identity.current if state.identity is not None else None,
+        known=state.known,
+        limits=CallerLimits(
+            in_flight=settings.caller_max_in_flight,
+            per_minute=settings.caller_max_calls_per_minute,
+            queue_wait_s=settings.caller_queue_wait_s,
+        ),
+        audit_db=lambda: state.audit_db,
+        metrics=state.metrics,
+        tool_names=lambda: _tool_names(mcp),
+    )
     mcp = FastMCP(
         SERVER_NAME,
         instructions=INSTRUCTIONS,
         auth=build_auth(settings),
         lifespan=lifespan,
-        middleware=[AuditMiddleware(state)],
+        middleware=[pipeline],
         mask_error_details=True,
     )
     mcp.state = state  # type: ignore[attr-defined]
@@ -364,11 +292,15 @@ def build_server(
         return JSONResponse({"status": "ok"})
 
     mcp.custom_route("/metrics", methods=["GET"], include_in_schema=False)(
-        metrics_endpoint(state.metrics)
+        metrics_endpoint(state.metrics, token=_metrics_token(settings))
     )
 
     @mcp.custom_route("/readyz", methods=["GET"], include_in_schema=False)
     async def readyz(_: Request) -> JSONResponse:
+        ready, body = await probe.result()
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    async def check_readiness() -> tuple[bool, dict[str, Any]]:
         ready, checks = await readiness(state.db)
         if state.embedder is not None:
             checks["embedder"] = {
@@ -380,15 +312,11 @@ def build_server(
             replica_ready, replica_checks = await readiness(state.read_db)
             checks["read_replica"] = {"ok": replica_ready, **replica_checks.get("database", {})}
             ready = ready and replica_ready
-        return JSONResponse(
-            {"status": "ready" if ready else "not ready", "checks": checks},
-            status_code=200 if ready else 503,
-        )
+        return ready, {"status": "ready" if ready else "not ready", "checks": checks}
 
-    def caller() -> Identity:
-        if state.identity is None:
-            raise FeatureUnavailableError("the server is starting or stopping; try again")
-        return state.identity.current()
+    # the database is checked at most once a second, whatever the request rate
+    probe = ThrottledProbe(check_readiness, min_interval_s=1.0)
+    caller = current_caller
 
     read_only = {"readOnlyHint": True, "openWorldHint": False}
 
@@ -548,6 +476,15 @@ def build_server(
     return mcp
 
 
+async def _tool_names(mcp: FastMCP) -> frozenset[str]:
+    """The names of the tools this server offers (metric labels come only from these)."""
+    names: frozenset[str] | None = getattr(mcp, "_zava_tool_names", None)
+    if names is None:
+        names = frozenset(tool.name for tool in await mcp.list_tools(run_middleware=False))
+        mcp._zava_tool_names = names  # type: ignore[attr-defined]
+    return names
+
+
 async def _check_data_version(state: AppState) -> None:
     from zava_mcp.db import queries
 
@@ -561,6 +498,8 @@ async def _check_data_version(state: AppState) -> None:
         return
     if version is not None and state.cache.clear_if_generation_changed(version):
         logger.info("data version {}: result cache cleared", version)
+        if state.known is not None:
+            state.known.clear()
 
 
 async def _poll_data_version(state: AppState) -> None:
@@ -587,6 +526,17 @@ async def enforce_posture(db: Database) -> None:
         )
 
 
+def _metrics_token(settings: Settings) -> str | None:
+    """The bearer token /metrics requires: the configured one; in jwt mode without one, a
+    random token nobody holds (metrics closed rather than open to the internet)."""
+    if settings.metrics_token is not None:
+        return settings.metrics_token.get_secret_value()
+    if settings.auth_mode == "jwt":
+        logger.warning("auth_mode=jwt without ZAVA_METRICS_TOKEN: /metrics is closed")
+        return secrets.token_urlsafe(32)
+    return None
+
+
 def _default_dev_identity(settings: Settings) -> Identity:
     if settings.dev_manager_id:
         return Identity.parse(settings.dev_manager_id)
@@ -602,14 +552,17 @@ def build_http_app(mcp: FastMCP, settings: Settings) -> Any:
     """The streamable-HTTP ASGI app: stateless, so replicas can sit behind a proxy."""
     from starlette.middleware import Middleware as ASGIMiddleware
 
-    from zava_mcp.auth import TrustedProxyMiddleware, parse_networks
+    from zava_mcp.auth import BodyLimitMiddleware, TrustedProxyMiddleware, parse_networks
 
     return mcp.http_app(
         path=settings.mcp_path,
         stateless_http=True,
         json_response=settings.http_json_response,
         middleware=[
-            ASGIMiddleware(TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies))
+            ASGIMiddleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
+            ASGIMiddleware(
+                TrustedProxyMiddleware, trusted=parse_networks(settings.trusted_proxies)
+            ),
         ],
         host_origin_protection="auto",
         allowed_hosts=settings.allowed_hosts or None,

@@ -20,22 +20,56 @@ from sqlalchemy.engine import URL
 from zava_mcp.db.session import CONNECTION_BROKEN, Database, PoolConfig, release
 from zava_mcp.errors import DatabaseError
 
+#: the whole stored argument structure, serialized, is at most this many bytes
+MAX_ARGUMENTS_BYTES = 8 * 1024
+#: one string in it at most this many characters
 MAX_ARGUMENT_CHARS = 2000
+_MAX_DEPTH = 6
+_MAX_ITEMS = 50
 
 
 def canonical_arguments(arguments: dict[str, Any]) -> tuple[dict[str, Any], str]:
-    """Arguments as stored (long strings truncated) and the SHA-256 of the full arguments."""
-    full = json.dumps(arguments, sort_keys=True, default=str, ensure_ascii=False)
-    digest = hashlib.sha256(full.encode()).hexdigest()
-    stored = {
-        key: (
-            value[:MAX_ARGUMENT_CHARS] + "…"
-            if isinstance(value, str) and len(value) > MAX_ARGUMENT_CHARS
-            else value
-        )
-        for key, value in arguments.items()
-    }
-    return json.loads(json.dumps(stored, default=str)), digest
+    """Arguments as stored, bounded whatever their shape (strings cut, depth and item counts
+    capped, NUL characters replaced, at most :data:`MAX_ARGUMENTS_BYTES` in all), and the
+    SHA-256 of the full arguments as received."""
+    try:
+        full = json.dumps(arguments, sort_keys=True, default=str, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        full = repr(type(arguments))
+    digest = hashlib.sha256(full.encode("utf-8", "replace")).hexdigest()
+    stored = _bounded(arguments, 0)
+    text = json.dumps(stored, ensure_ascii=False)
+    if len(text.encode()) > MAX_ARGUMENTS_BYTES:
+        preview = text.encode()[: MAX_ARGUMENTS_BYTES // 2].decode(errors="ignore")
+        stored = {"_truncated": True, "_bytes": len(full.encode()), "_preview": preview}
+    if not isinstance(stored, dict):
+        stored = {"_": stored}
+    return stored, digest
+
+
+def _bounded(value: Any, depth: int) -> Any:
+    if isinstance(value, str):
+        text = value.replace("\x00", "\ufffd")
+        return text[:MAX_ARGUMENT_CHARS] + "…" if len(text) > MAX_ARGUMENT_CHARS else text
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if depth >= _MAX_DEPTH:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())
+        bounded = {
+            str(k)[:100].replace("\x00", "\ufffd"): _bounded(v, depth + 1)
+            for k, v in items[:_MAX_ITEMS]
+        }
+        if len(items) > _MAX_ITEMS:
+            bounded["…"] = f"{len(items) - _MAX_ITEMS} more"
+        return bounded
+    if isinstance(value, list | tuple):
+        bounded_list = [_bounded(v, depth + 1) for v in value[:_MAX_ITEMS]]
+        if len(value) > _MAX_ITEMS:
+            bounded_list.append(f"… {len(value) - _MAX_ITEMS} more")
+        return bounded_list
+    return _bounded(str(value), depth)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ from cachetools import LRUCache
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from zava_mcp.errors import QueryTimeoutError
+
 # --------------------------------------------------------------------------- agent SQL
 
 
@@ -94,6 +96,9 @@ def bounded_select(sql: str, attributes: list[Any], *, limit: int, max_cell_char
     rows, variable-size cells cut to ``max_cell_chars`` by the database, original column names
     kept. The CTE is a planning fence (a ``LIMIT`` over a plain subquery made the planner pick
     slow "first rows" plans) and is evaluated lazily, only as far as the ``LIMIT`` reads."""
+    if not attributes:
+        # rows without columns are still rows: bounded like any other result
+        return f"WITH zava_q AS MATERIALIZED (\n{sql}\n) SELECT FROM zava_q LIMIT {int(limit)}"
     names = [f"c{i}" for i in range(len(attributes))]
     projection = ", ".join(
         (
@@ -118,24 +123,25 @@ async def run_read_query(
     max_rows: int,
     max_cell_bytes: int,
     max_response_bytes: int,
-    wrap: bool = True,
     plan_key: str = "",
+    timeout_s: float | None = None,
 ) -> RawResult:
     """Run one guarded read through the extended protocol (prepare + execute), never simple.
 
     The statement is prepared first (its columns are known before anything runs); a read is
     then run wrapped (:func:`bounded_select`) with ``LIMIT max_rows + 1`` and variable-size
-    cells cut by the database, so at most the row cap + 1 rows of bounded size leave PostgreSQL.
-    A ``LIMIT`` rather than a portal row count: PostgreSQL never runs a parallel plan for a
-    portal fetched in batches, which made analytics several times slower. ``EXPLAIN`` and
-    statements without columns run as they are. Cells and the response are capped again here
-    in bytes; ``truncated`` says when anything was cut.
+    cells cut by the database, so at most the row cap + 1 rows of bounded size leave PostgreSQL,
+    whatever the statement's shape (rows without columns included). A ``LIMIT`` rather than a
+    portal row count: PostgreSQL never runs a parallel plan for a portal fetched in batches,
+    which made analytics several times slower. Cells and the response are capped again here in
+    bytes; ``truncated`` says when anything was cut.
 
     Both prepared statements are kept per connection and ``plan_key`` (:func:`_prepared`), so a
     question asked again costs one round trip, like asyncpg's own statement cache. Pass the
     caller's identity as ``plan_key``: PostgreSQL plans a statement without parameters once, with
     row estimates taken under the identity bound at the time, and a store manager should not
-    run the plan made for head office (or the reverse).
+    run the plan made for head office (or the reverse). Kept statements are invisible to other
+    sessions and to agent SQL (``pg_prepared_statement`` is closed to the application role).
     """
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
@@ -146,19 +152,21 @@ async def run_read_query(
         column_types=[a.type.name for a in attributes],
         rows=[],
     )
-    limit = max_rows + 1
-    if wrap and attributes:
-        variable = sum(a.type.name not in FIXED_SIZE_TYPES for a in attributes)
-        row_bound = 16 * len(attributes) + variable * 4 * (max_cell_bytes + 1)
-        limit = max(2, min(limit, WIDE_RESULT_BYTES // max(row_bound, 1)))
-        statement = await _prepared(
-            conn,
-            driver,
-            bounded_select(sql, attributes, limit=limit, max_cell_chars=max_cell_bytes + 1),
-            plan_key,
-        )
+    variable = sum(a.type.name not in FIXED_SIZE_TYPES for a in attributes)
+    row_bound = 16 * (len(attributes) + 1) + variable * 4 * (max_cell_bytes + 1)
+    limit = max(2, min(max_rows + 1, WIDE_RESULT_BYTES // row_bound))
+    statement = await _prepared(
+        conn,
+        driver,
+        bounded_select(sql, attributes, limit=limit, max_cell_chars=max_cell_bytes + 1),
+        plan_key,
+    )
     try:
-        records = await statement.fetch()
+        # ``timeout_s`` backs the server's statement_timeout from this side: past it the driver
+        # cancels the query and the connection is not reused
+        records = await statement.fetch(timeout=timeout_s)
+    except TimeoutError:
+        raise QueryTimeoutError("the query took too long and was cancelled") from None
     except asyncpg.exceptions.InvalidCachedStatementError:
         # the schema changed under a kept statement: forget this connection's statements and
         # let the caller ask again (the transaction is aborted, so no retry here)

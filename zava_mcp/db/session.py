@@ -37,6 +37,7 @@ from zava_mcp.errors import (
     PoolTimeoutError,
     QueryError,
     QueryTimeoutError,
+    ResourceLimitError,
 )
 from zava_mcp.security.binding import signed_identity
 from zava_mcp.security.policy import IDENTITY_SETTING
@@ -160,10 +161,16 @@ def translate_error(exc: BaseException) -> MCPError:
         return DatabaseUnavailableError("the database connection was lost; try again shortly")
     if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
         return DatabaseUnavailableError("the database connection was lost; try again shortly")
+    sqlstate = getattr(cause, "sqlstate", "") or ""
+    if isinstance(cause, asyncpg.exceptions.PostgresError) and sqlstate.startswith(("53", "54")):
+        # temp_file_limit, out of memory, a value over 1 GB, too many columns...
+        return ResourceLimitError(
+            "the query needed more memory or temporary space than one query may use; "
+            "aggregate or filter in SQL"
+        )
     if isinstance(cause, asyncpg.exceptions.InsufficientPrivilegeError):
         return QueryError(f"permission denied: {_first_line(cause)}")
     if isinstance(cause, asyncpg.exceptions.PostgresError):
-        sqlstate = getattr(cause, "sqlstate", "") or ""
         if sqlstate.startswith(("42", "22", "0A", "21", "2B", "25")):
             return QueryError(_first_line(cause))
         return DatabaseError(f"the database refused the request ({sqlstate or 'error'})")

@@ -11,6 +11,7 @@ identity, a request id or SQL text in a label.
 
 from __future__ import annotations
 
+import hmac
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
@@ -205,10 +206,24 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-def metrics_endpoint(metrics: Metrics) -> Callable[[Request], Awaitable[Response]]:
-    """A Starlette endpoint serving ``metrics`` (mount it with ``mcp.custom_route``)."""
+def metrics_endpoint(
+    metrics: Metrics, *, token: str | None = None
+) -> Callable[[Request], Awaitable[Response]]:
+    """A Starlette endpoint serving ``metrics`` (mount it with ``mcp.custom_route``).
 
-    async def endpoint(_: Request) -> Response:
+    With ``token``, only a request carrying ``Authorization: Bearer <token>`` is served.
+    """
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def endpoint(request: Request) -> Response:
+        if expected is not None:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return Response(
+                    "metrics need the bearer token set in ZAVA_METRICS_TOKEN\n",
+                    status_code=401,
+                    headers={"WWW-Authenticate": "Bearer", "Cache-Control": "no-store"},
+                )
         body, content_type = metrics.render()
         return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 

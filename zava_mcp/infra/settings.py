@@ -58,6 +58,23 @@ class Settings(BaseSettings):
     max_cell_bytes: int = Field(default=4096, ge=64)
     max_response_bytes: int = Field(default=1_000_000, ge=1024)
 
+    # --- per-caller limits (one caller cannot take the service from the others) -------------
+    caller_max_in_flight: int = Field(
+        default=4, ge=0, le=1000, description="Calls one caller may have running at once (0: off)"
+    )
+    caller_max_calls_per_minute: int = Field(
+        default=120, ge=0, le=100000, description="Calls one caller may make in 60 s (0: off)"
+    )
+    caller_queue_wait_s: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="How long a call past the in-flight limit waits for a slot before RATE_LIMITED",
+    )
+    max_request_bytes: int = Field(
+        default=256 * 1024, ge=4096, description="Largest HTTP request body the server reads"
+    )
+
     # --- semantic search ----------------------------------------------------------------------
     embedding_provider: Literal["local", "openai"] = "local"
     embedding_model: str | None = Field(
@@ -89,6 +106,14 @@ class Settings(BaseSettings):
     jwt_authorization_servers: list[str] = Field(
         default_factory=list, description="Advertised in protected-resource metadata"
     )
+    jwt_leeway_s: int = Field(
+        default=60, ge=0, le=600, description="Clock skew allowed for iat/nbf/exp"
+    )
+    jwt_max_lifetime_s: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="Longest token lifetime accepted (exp - iat, or exp - now without iat)",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1/32", "::1/128"],
         description="Addresses whose X-Forwarded-* and x-rls-user-id headers are honoured",
@@ -107,6 +132,10 @@ class Settings(BaseSettings):
     )
     allowed_hosts: list[str] = Field(default_factory=list, description="Extra Host header values")
     allowed_origins: list[str] = Field(default_factory=list, description="Browser origins")
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires (jwt mode without one: /metrics is closed)",
+    )
     log_level: str = "INFO"
     log_json: bool = Field(default=False, description="JSON lines instead of readable text")
     log_file: Path | None = Field(default=None, description="Also log to this rotating file")

@@ -21,6 +21,10 @@ VOLATILE = re.compile(
 )
 
 
+#: how long past the statement timeout the driver waits before cancelling from its side
+CLIENT_TIMEOUT_GRACE_S = 2.0
+
+
 class QueryService:
     """Runs one read-only statement for one caller."""
 
@@ -65,6 +69,7 @@ class QueryService:
                 max_cell_bytes=limits.max_cell_bytes,
                 max_response_bytes=limits.max_response_bytes,
                 plan_key=str(identity.manager_id),
+                timeout_s=limits.statement_timeout_ms / 1000 + CLIENT_TIMEOUT_GRACE_S,
             )
         return QueryResult(
             columns=raw.columns,

@@ -1,0 +1,271 @@
+"""The call pipeline: one middleware that owns every tool call, resource read and prompt.
+
+For each request it resolves the caller once, refuses an identity that is not a manager,
+applies the per-caller limits (calls in flight, calls per minute), runs the call, translates a
+typed error by its type, writes one bounded audit row and counts the call in the metrics. Tools
+read the caller with :func:`current_caller`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from cachetools import TTLCache
+from fastmcp.exceptions import NotFoundError as FastMCPNotFoundError
+from fastmcp.exceptions import ToolError, ValidationError
+from fastmcp.server.middleware import Middleware, MiddlewareContext
+from loguru import logger
+
+from zava_mcp.db import audit, queries
+from zava_mcp.db.audit import AuditRecord
+from zava_mcp.db.identity import Identity
+from zava_mcp.db.session import Database
+from zava_mcp.errors import AuthenticationError, FeatureUnavailableError, MCPError, RateLimitedError
+from zava_mcp.infra.metrics import Metrics
+
+_CALLER: ContextVar[Identity | None] = ContextVar("zava_caller", default=None)
+
+
+def current_caller() -> Identity:
+    """The caller of the request being served (resolved once by :class:`CallPipeline`)."""
+    identity = _CALLER.get()
+    if identity is None:
+        raise FeatureUnavailableError("the server is starting or stopping; try again")
+    return identity
+
+
+class CallerError(ToolError):
+    """A typed error on its way to the client as ``[CODE] message``; keeps the error itself."""
+
+    def __init__(self, error: MCPError) -> None:
+        super().__init__(f"[{error.error_code}] {error.message}")
+        self.error = error
+
+
+def error_code(exc: BaseException) -> str:
+    """The stable code of a failure, by its type."""
+    for candidate in (exc, exc.__cause__):
+        if isinstance(candidate, CallerError):
+            return candidate.error.error_code
+        if isinstance(candidate, MCPError):
+            return candidate.error_code
+    if isinstance(exc, ValidationError):
+        return "VALIDATION_ERROR"
+    if isinstance(exc, FastMCPNotFoundError):
+        return "NOT_FOUND"
+    return "INTERNAL_ERROR"
+
+
+class KnownManagers:
+    """Whether an identity is a manager, remembered for a short while (one lookup per minute
+    per identity, not one per call)."""
+
+    def __init__(self, db: Callable[[], Database | None], *, ttl_s: float = 60.0) -> None:
+        self._db = db
+        self._known: TTLCache[Identity, bool] = TTLCache(maxsize=10_000, ttl=ttl_s)
+
+    async def require(self, identity: Identity) -> None:
+        known = self._known.get(identity)
+        if known is None:
+            db = self._db()
+            if db is None:
+                raise FeatureUnavailableError("the server is starting or stopping; try again")
+            async with db.unit_of_work(identity) as conn:
+                known = await queries.fetch_current_manager(conn) is not None
+            self._known[identity] = known
+        if not known:
+            raise AuthenticationError("the caller is not a known manager")
+
+    def clear(self) -> None:
+        self._known.clear()
+
+
+@dataclass
+class _Usage:
+    active: int = 0
+    recent: deque[float] = field(default_factory=deque)
+    freed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+class CallerLimits:
+    """Per-caller limits: at most ``in_flight`` calls at once (a call past it waits up to
+    ``queue_wait_s`` for a slot) and at most ``per_minute`` calls in any 60 seconds. Past either,
+    :class:`RateLimitedError` with a retry hint; other callers are never slowed."""
+
+    def __init__(self, *, in_flight: int, per_minute: int, queue_wait_s: float) -> None:
+        self.in_flight = in_flight
+        self.per_minute = per_minute
+        self.queue_wait_s = queue_wait_s
+        self._usage: dict[Identity, _Usage] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, identity: Identity) -> AsyncIterator[None]:
+        usage = self._usage.setdefault(identity, _Usage())
+        now = time.monotonic()
+        while usage.recent and now - usage.recent[0] >= 60:
+            usage.recent.popleft()
+        if self.per_minute and len(usage.recent) >= self.per_minute:
+            self._forget_if_idle(identity, usage)
+            raise RateLimitedError(
+                f"more than {self.per_minute} calls in a minute",
+                retry_after_s=60 - (now - usage.recent[0]),
+            )
+        if self.in_flight and usage.active >= self.in_flight:
+            try:
+                async with usage.freed:
+                    await asyncio.wait_for(
+                        usage.freed.wait_for(lambda: usage.active < self.in_flight),
+                        timeout=self.queue_wait_s,
+                    )
+            except TimeoutError:
+                raise RateLimitedError(
+                    f"{self.in_flight} calls of yours are already running", retry_after_s=1
+                ) from None
+        usage.active += 1
+        usage.recent.append(time.monotonic())
+        try:
+            yield
+        finally:
+            usage.active -= 1
+            async with usage.freed:
+                usage.freed.notify()
+            self._forget_if_idle(identity, usage)
+
+    def _forget_if_idle(self, identity: Identity, usage: _Usage) -> None:
+        now = time.monotonic()
+        while usage.recent and now - usage.recent[0] >= 60:
+            usage.recent.popleft()
+        if usage.active == 0 and not usage.recent:
+            self._usage.pop(identity, None)
+
+
+Resolve = Callable[[], Identity]
+
+
+class CallPipeline(Middleware):
+    """Every tool call, resource read and prompt: caller, limits, typed errors, audit, metrics."""
+
+    def __init__(
+        self,
+        *,
+        resolve: Callable[[], Resolve | None],
+        known: KnownManagers,
+        limits: CallerLimits,
+        audit_db: Callable[[], Database | None],
+        metrics: Metrics,
+        tool_names: Callable[[], Awaitable[frozenset[str]]],
+    ) -> None:
+        self.resolve = resolve
+        self.known = known
+        self.limits = limits
+        self.audit_db = audit_db
+        self.metrics = metrics
+        self.tool_names = tool_names
+
+    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+        name = str(getattr(context.message, "name", "?"))
+        label = name if name in await self.tool_names() else "unknown"
+        return await self._serve(context, call_next, name, label, translate=True)
+
+    async def on_read_resource(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+        uri = str(getattr(context.message, "uri", "?"))
+        return await self._serve(context, call_next, f"resource:{uri}", "resource")
+
+    async def on_get_prompt(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+        name = str(getattr(context.message, "name", "?"))
+        return await self._serve(context, call_next, f"prompt:{name}", "prompt")
+
+    async def _serve(
+        self,
+        context: MiddlewareContext[Any],
+        call_next: Callable[[MiddlewareContext[Any]], Awaitable[Any]],
+        what: str,
+        label: str,
+        *,
+        translate: bool = False,
+    ) -> Any:
+        arguments = getattr(context.message, "arguments", None) or {}
+        request_id = uuid.uuid4().hex[:16]
+        started = time.perf_counter()
+        identity: Identity | None = None
+        code: str | None = None
+        rows: int | None = None
+        token = None
+        try:
+            identity = self._resolve()
+            token = _CALLER.set(identity)
+            with logger.contextualize(request_id=request_id, identity=str(identity), tool=what):
+                await self.known.require(identity)
+                async with self.limits.slot(identity):
+                    response = await call_next(context)
+            rows = rows_in(response)
+            return response
+        except Exception as exc:
+            code = error_code(exc)
+            if translate and isinstance(exc, MCPError):
+                raise CallerError(exc) from None
+            raise
+        finally:
+            if token is not None:
+                _CALLER.reset(token)
+            duration_ms = (time.perf_counter() - started) * 1000
+            self.metrics.record_tool_call(label, code or "ok", duration_ms / 1000)
+            logger.info("{} {} in {:.1f} ms", what, code or "ok", duration_ms)
+            await self._record(
+                AuditRecord(
+                    manager_id=identity.manager_id if identity else None,
+                    tool=what,
+                    arguments=arguments if isinstance(arguments, dict) else {"_": arguments},
+                    rows_returned=rows,
+                    duration_ms=duration_ms,
+                    outcome="error" if code else "ok",
+                    error_code=code,
+                    request_id=request_id,
+                )
+            )
+
+    def _resolve(self) -> Identity:
+        resolve = self.resolve()
+        if resolve is None:
+            raise FeatureUnavailableError("the server is starting or stopping; try again")
+        return resolve()
+
+    async def _record(self, entry: AuditRecord) -> None:
+        db = self.audit_db()
+        if db is None:
+            return
+        try:
+            await audit.record(db, entry)
+        except Exception as exc:
+            self.metrics.audit_write_failures_total.inc()
+            logger.error("audit write failed: {}", getattr(exc, "error_code", type(exc).__name__))
+            if entry.outcome == "ok":
+                # Fail closed: a call we could not audit returns no data. (A call that failed
+                # already returned nothing; its own, more useful error stands.)
+                raise CallerError(
+                    MCPError(
+                        "the call could not be recorded; try again shortly",
+                        error_code="AUDIT_UNAVAILABLE",
+                    )
+                ) from None
+
+
+def rows_in(response: Any) -> int | None:
+    """How many rows a tool's answer holds."""
+    structured = getattr(response, "structured_content", None)
+    if not isinstance(structured, dict):
+        return None
+    if isinstance(structured.get("row_count"), int):
+        return int(structured["row_count"])
+    for key in ("results", "tables", "stores"):
+        if isinstance(structured.get(key), list):
+            return len(structured[key])
+    return None
