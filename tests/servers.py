@@ -15,7 +15,14 @@ from zava_mcp.bench.processes import nginx_binary, wait_http
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
 from zava_mcp.infra.settings import asyncpg_dsn
 
-__all__ = ["database_env", "mcp_server", "nginx", "nginx_binary", "wait_http"]
+__all__ = [
+    "database_env",
+    "mcp_server",
+    "mcp_server_process",
+    "nginx",
+    "nginx_binary",
+    "wait_http",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,6 +37,15 @@ def database_env(pg: EmbeddedPostgres) -> dict[str, str]:
 @contextmanager
 def mcp_server(env: dict[str, str], *, log: Path) -> Iterator[str]:
     """Start ``zava-mcp serve`` on a free port; yields its base URL."""
+    with mcp_server_process(env, log=log) as (base, _):
+        yield base
+
+
+@contextmanager
+def mcp_server_process(
+    env: dict[str, str], *, log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`mcp_server`, yielding the process too (for its memory)."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZAVA_")}
     full_env.update(env)
@@ -45,7 +61,7 @@ def mcp_server(env: dict[str, str], *, log: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthz", proc=proc)
-        yield base
+        yield base, proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,7 +148,18 @@ def _post_initialize(base: str, bearer: str | None, **headers: str) -> httpx.Res
 
 @pytest.mark.parametrize(
     "case",
-    ["missing", "malformed", "expired", "wrong_signature", "wrong_audience", "wrong_issuer"],
+    [
+        "missing",
+        "malformed",
+        "expired",
+        "wrong_signature",
+        "wrong_audience",
+        "wrong_issuer",
+        "no_exp",
+        "future_iat",
+        "future_nbf",
+        "too_long",
+    ],
 )
 def test_bad_tokens_are_refused(jwt_server: str, keys: RSAKeyPair, case: str) -> None:
     bearer: str | None
@@ -161,8 +173,16 @@ def test_bad_tokens_are_refused(jwt_server: str, keys: RSAKeyPair, case: str) ->
         bearer = token(RSAKeyPair.generate(), "ho-1")
     elif case == "wrong_audience":
         bearer = token(keys, "ho-1", audience="someone-else")
-    else:
+    elif case == "wrong_issuer":
         bearer = token(keys, "ho-1", issuer="https://evil.example")
+    elif case == "no_exp":
+        bearer = token(keys, "ho-1", claims={"exp": None})
+    elif case == "future_iat":
+        bearer = token(keys, "ho-1", claims={"iat": int(time.time()) + 3600})
+    elif case == "future_nbf":
+        bearer = token(keys, "ho-1", claims={"nbf": int(time.time()) + 3600})
+    else:
+        bearer = token(keys, "ho-1", expires_in_seconds=30 * 24 * 3600)
     response = _post_initialize(jwt_server, bearer)
     assert response.status_code == 401
     challenge = response.headers.get("www-authenticate", "")
@@ -196,6 +216,22 @@ def test_health_and_readiness(jwt_server: str) -> None:
     assert ready.status_code == 200
     checks = ready.json()["checks"]
     assert checks["database"]["ok"] and checks["migrations"]["ok"]
+
+
+def test_metrics_are_closed_in_jwt_mode_without_a_token(jwt_server: str, keys: RSAKeyPair) -> None:
+    assert httpx.get(f"{jwt_server}/metrics", timeout=5).status_code == 401
+    bearer = {"authorization": f"Bearer {token(keys, 'ho-1')}"}
+    assert httpx.get(f"{jwt_server}/metrics", headers=bearer, timeout=5).status_code == 401
+
+
+def test_the_server_caps_request_bodies(jwt_server: str, keys: RSAKeyPair) -> None:
+    big = dict(INIT, params={**INIT["params"], "padding": "x" * 300_000})  # type: ignore[dict-item]
+    headers = dict(MCP_HEADERS, authorization=f"Bearer {token(keys, 'ho-1')}")
+    response = httpx.post(f"{jwt_server}/mcp", headers=headers, json=big, timeout=10)
+    assert response.status_code == 413
+    assert response.json()["error"].startswith("[PAYLOAD_TOO_LARGE]")
+    # and the server keeps serving
+    assert _post_initialize(jwt_server, token(keys, "ho-1")).status_code == 200
 
 
 def test_foreign_host_header_is_refused(jwt_server: str, keys: RSAKeyPair) -> None:
