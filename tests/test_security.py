@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -25,7 +26,7 @@ from zava_mcp.db.identity import Identity
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.errors import MCPError, QueryRejectedError
 from zava_mcp.infra.embedded import EmbeddedPostgres
-from zava_mcp.infra.settings import Settings
+from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue
 from zava_mcp.server import build_server
 from zava_mcp.services.base import Limits, ServiceContext
@@ -142,6 +143,102 @@ def test_property_every_row_belongs_to_the_caller(
                 assert uuid.UUID(row[0]) in allowed, (code, sql)
 
     asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=60)
+
+
+#: aggregate and text shapes: counts must be the caller's own, text must name only their stores
+aggregates_strategy = st.builds(
+    lambda table, shape, cut: (
+        table,
+        shape,
+        {
+            "count": f"select count(*) from retail.{table}",
+            "count_where": f"select count(*) from retail.{table} where store_id is not null",
+            "count_cte": f"with t as (select store_id from retail.{table}) select count(*) from t",
+            "count_sub": f"select (select count(*) from retail.{table}) + 0",
+            "count_window": f"select count(*) over () from retail.{table} limit 1",
+            "count_having": f"select sum(n) from (select store_id, count(*) n from "
+            f"retail.{table} group by 1 having count(*) > {cut}) s",
+            "text": f"select string_agg(distinct store_id::text, ',') from retail.{table}",
+            "names": f"select string_agg(distinct s.name, '|') from retail.stores s "
+            f"join retail.{table} t on t.store_id = s.id",
+            "json": f"select json_agg(distinct store_id) from retail.{table}",
+        }[shape],
+    ),
+    st.sampled_from(TENANT_TABLES),
+    st.sampled_from(
+        [
+            "count",
+            "count_where",
+            "count_cte",
+            "count_sub",
+            "count_window",
+            "count_having",
+            "text",
+            "names",
+            "json",
+        ]
+    ),
+    st.integers(min_value=-1, max_value=0),
+)
+
+
+@pytest.fixture(scope="module")
+def per_store_counts(pg: EmbeddedPostgres, seeded: object) -> dict[str, dict[uuid.UUID, int]]:
+    """The owner's view (it bypasses RLS): rows per store of every tenant table."""
+
+    async def count() -> dict[str, dict[uuid.UUID, int]]:
+        owner = await asyncpg.connect(asyncpg_dsn(pg.admin_url()))
+        try:
+            return {
+                t: {
+                    r[0]: r[1]
+                    for r in await owner.fetch(
+                        f"select store_id, count(*) from retail.{t} group by 1"
+                    )
+                }
+                for t in TENANT_TABLES
+            }
+        finally:
+            await owner.close()
+
+    return asyncio.run(count())
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    code=st.sampled_from(["sm-leeds", "sm-online", "rm-north", "rm-south", "ho-1", "nobody"]),
+    case=aggregates_strategy,
+)
+def test_property_counts_and_text_are_the_callers_own(
+    background_service: tuple[asyncio.AbstractEventLoop, QueryService],
+    catalogue: Catalogue,
+    per_store_counts: dict[str, dict[uuid.UUID, int]],
+    code: str,
+    case: tuple[str, str, str],
+) -> None:
+    loop, service = background_service
+    table, shape, sql = case
+    allowed = stores_of(catalogue, code) if code != "nobody" else set()
+    own_count = sum(n for store, n in per_store_counts[table].items() if store in allowed)
+    names = {s.name for s in catalogue.stores if s.id in allowed}
+
+    async def run() -> list[Any]:
+        result = await service.execute(identity=manager_identity(code), sql=sql)
+        return result.rows[0] if result.rows else []
+
+    row = asyncio.run_coroutine_threadsafe(run(), loop).result(timeout=60)
+    value = row[0] if row else None
+    if shape.startswith("count"):
+        assert (value or 0) == own_count, (code, sql, value, own_count)
+    elif shape == "text":
+        assert {uuid.UUID(v) for v in (value or "").split(",") if v} <= allowed, (code, sql)
+    elif shape == "names":
+        assert {v for v in (value or "").split("|") if v} <= names, (code, sql)
+    else:
+        cells = value if isinstance(value, list) else json.loads(value or "[]")
+        assert {uuid.UUID(v) for v in cells} <= allowed, (code, sql)
 
 
 # ----------------------------------------------------------------------------- attack corpus
