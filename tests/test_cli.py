@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
+from tests.conftest import manager_identity
 from tests.servers import database_env
 from zava_mcp.db.session import Database
 from zava_mcp.errors import ConfigurationError
@@ -161,7 +162,7 @@ def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path
         headers = {
             "accept": "application/json, text/event-stream",
             "content-type": "application/json",
-            "x-rls-user-id": "00000000-0000-4000-8000-000000000001",
+            "x-rls-user-id": str(manager_identity("ho-1")),
         }
         slow = {
             "jsonrpc": "2.0",
@@ -170,7 +171,8 @@ def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path
             "params": {
                 "name": "execute_sales_query",
                 "arguments": {
-                    "postgresql_query": "select count(*) from generate_series(1, 8000000)"
+                    "postgresql_query": "select count(*) from generate_series(1, 3000) a, "
+                    "generate_series(1, 3000) b"
                 },
             },
         }
@@ -183,7 +185,7 @@ def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path
 
         worker = threading.Thread(target=call)
         worker.start()
-        assert _wait_for_running_query(pg, "generate_series(1, 8000000)", timeout=20)
+        assert _wait_for_running_query(pg, "generate_series(1, 3000) b", timeout=20)
         proc.send_signal(signal.SIGTERM)
         worker.join(timeout=30)
         # uvicorn re-raises the SIGTERM it handled once shut down: -15 is a clean exit
@@ -191,7 +193,7 @@ def test_graceful_shutdown_drains_calls_in_flight(pg: EmbeddedPostgres, tmp_path
         assert answer["status"] == 200, answer
         result = json.loads(answer["body"])["result"]
         assert result.get("isError") is not True, result
-        assert result["structuredContent"]["rows"] == [[8000000]]
+        assert result["structuredContent"]["rows"] == [[9000000]]
     finally:
         if proc.poll() is None:
             proc.kill()

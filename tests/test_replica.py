@@ -206,13 +206,32 @@ async def test_server_queries_the_replica_and_audits_on_the_primary(
     transport = StreamableHttpTransport(
         f"{replica_server}/mcp", headers={"x-rls-user-id": str(identity)}
     )
+    # With replay paused on the replica, a row written on the primary is visible there only:
+    # the tool's answer says which server it came from.
+    standby = await connect(replica.url(SUPERUSER))
+    owner = await connect(pg.admin_url())
+    probe = f"replica-probe-{uuid.uuid4().hex[:8]}"
+    try:
+        await standby.execute("select pg_wal_replay_pause()")
+        await owner.execute(
+            "insert into retail.regions (code, name) values ($1, 'Replica probe')", probe
+        )
+        async with Client(transport) as client:
+            where = (
+                await client.call_tool(
+                    "execute_sales_query",
+                    {
+                        "postgresql_query": "select count(*) from retail.regions "
+                        f"where code = '{probe}'"
+                    },
+                )
+            ).structured_content
+    finally:
+        await owner.execute("delete from retail.regions where code = $1", probe)
+        await standby.execute("select pg_wal_replay_resume()")
+        await owner.close()
+        await standby.close()
     async with Client(transport) as client:
-        where = (
-            await client.call_tool(
-                "execute_sales_query",
-                {"postgresql_query": "select pg_is_in_recovery(), inet_server_port()"},
-            )
-        ).structured_content
         stores = (
             await client.call_tool(
                 "execute_sales_query",
@@ -223,7 +242,7 @@ async def test_server_queries_the_replica_and_audits_on_the_primary(
             )
         ).structured_content
     assert where is not None and stores is not None
-    assert where["rows"] == [[True, replica.port]]
+    assert where["rows"] == [[0]]  # the replica had not seen the probe row
     assert stores["rows"] == [[store.name]]
 
     new = [row for row in await audit_rows(pg) if row["id"] not in before]

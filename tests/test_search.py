@@ -99,7 +99,8 @@ async def test_ivfflat_recall_at_10_against_exact(
                 for r in await conn.execute(
                     text(
                         "explain select product_id from retail.product_description_embeddings"
-                        " order by description_embedding <=> cast(:q as public.vector) limit 10"
+                        " order by description_embedding OPERATOR(public.<=>)"
+                        " cast(:q as public.vector) limit 10"
                     ),
                     {"q": queries.vector_literal(vector)},
                 )

@@ -585,13 +585,14 @@ async def search_products_in_stock(
     rows = await conn.execute(
         text(
             "with nearest as materialized ("
-            "  select e.product_id, e.description_embedding <=> cast(:q as public.vector) as d,"
+            "  select e.product_id,"
+            "         e.description_embedding OPERATOR(public.<=>) cast(:q as public.vector) as d,"
             "         s.units"
             "  from retail.product_description_embeddings e"
             "  cross join lateral (select sum(i.stock_level) as units from retail.inventory i"
             "                      where i.product_id = e.product_id and i.stock_level > 0) s"
             "  where e.model_name = :m and s.units > 0"
-            "  order by e.description_embedding <=> cast(:q as public.vector)"
+            "  order by e.description_embedding OPERATOR(public.<=>) cast(:q as public.vector)"
             "  limit :n)"
             "select p.id, p.sku, p.name, p.description, c.name, t.name, p.base_price, 1 - n.d,"
             "       n.units "
