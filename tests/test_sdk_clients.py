@@ -3,6 +3,7 @@ over stdio exactly as ``zava-mcp clients`` prints the Claude Desktop entries."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -11,10 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 from mcp import ClientSession, MCPError, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 from mcp_types import CallToolResult, GetPromptResult, ReadResourceResult, TextContent
 
 from tests.servers import database_env, mcp_server
@@ -110,7 +111,7 @@ async def test_sdk_client_over_streamable_http(pg: EmbeddedPostgres, tmp_path: P
     with mcp_server(env, log=tmp_path / "server.log") as base:
         manager = str(stable_id("manager", "sm-leeds"))
         async with (
-            create_mcp_http_client(headers={"x-rls-user-id": manager}) as http,
+            httpx2.AsyncClient(headers={"x-rls-user-id": manager}, timeout=60) as http,
             streamable_http_client(f"{base}/mcp", http_client=http) as (read, write),
             ClientSession(read, write) as session,
         ):
@@ -118,6 +119,15 @@ async def test_sdk_client_over_streamable_http(pg: EmbeddedPostgres, tmp_path: P
     log = (tmp_path / "server.log").read_text()
     assert "Terminating session" not in log
     assert " ERROR " not in log and "| ERROR" not in log, log[-2000:]
+
+
+async def wait_for_line(path: Path, needle: str, deadline_s: float = 180) -> None:
+    """Poll a log file until ``needle`` appears (or fail at the deadline)."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + deadline_s
+    while needle not in await asyncio.to_thread(path.read_text):
+        assert loop.time() < give_up, f"{needle!r} never appeared in {path}"
+        await asyncio.sleep(0.1)
 
 
 def printed_configs(env: dict[str, str], cwd: Path) -> list[dict[str, Any]]:
@@ -166,6 +176,8 @@ async def test_printed_stdio_entries_run_as_printed(pg: EmbeddedPostgres, tmp_pa
                 ClientSession(read, write) as session,
             ):
                 if name == "zava-store-manager":
+                    # the model loads in the background as the server starts, before any search
+                    await wait_for_line(tmp_path / f"{name}.stderr", "embedding model")
                     await exercise(session, levels[name])
                 else:
                     await session.initialize()

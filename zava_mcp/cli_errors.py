@@ -49,10 +49,21 @@ class RefusalRecorder:
 
     last: tuple[int, str] | None = None
 
-    def client_factory(self, **kwargs: Any) -> httpx2.AsyncClient:
-        """An ``httpx_client_factory`` for fastmcp's StreamableHttpTransport."""
-        kwargs.setdefault("timeout", httpx2.Timeout(30.0, read=300.0))
-        return httpx2.AsyncClient(event_hooks={"response": [self._record]}, **kwargs)
+    def client_factory(
+        self,
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+        **_: Any,
+    ) -> httpx2.AsyncClient:
+        """An ``httpx_client_factory`` for fastmcp's StreamableHttpTransport (the SDK's
+        timeouts: a server may hold a response stream open) that notes error responses."""
+        return httpx2.AsyncClient(
+            headers=headers,
+            timeout=timeout or httpx2.Timeout(30.0, read=300.0),
+            auth=auth,
+            event_hooks={"response": [self._record]},
+        )
 
     async def _record(self, response: httpx2.Response) -> None:
         self.last = _refusal(response) or self.last
