@@ -59,6 +59,20 @@ def test_printed_entries_carry_non_default_settings(tmp_path: Path) -> None:
         }
 
 
+def test_jwt_mode_entries_ask_for_a_token(tmp_path: Path) -> None:
+    out = run_cli("clients", env={"ZAVA_AUTH_MODE": "jwt", "ZAVA_PORT": "8123"}, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    start = out.stdout.index("{")
+    end = out.stdout.index("# Claude Desktop")
+    vscode = json.loads(out.stdout[start:end])["servers"]
+    for entry in vscode.values():
+        assert entry["url"] == "http://127.0.0.1:8123/mcp"
+        assert entry["headers"]["Authorization"].startswith("Bearer <a token for ")
+    for entry in claude_entries(out.stdout).values():
+        assert "ZAVA_PORT" not in entry["env"]  # a stdio server has no listener
+        assert entry["env"]["ZAVA_AUTH_MODE"] == "dev"  # type: ignore[index]
+
+
 def test_printed_entries_never_print_secrets(tmp_path: Path) -> None:
     env = {
         "ZAVA_DATABASE_URL": "postgresql://zava_app:app-s3cret@db.example.com:5432/zava",

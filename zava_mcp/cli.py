@@ -201,7 +201,10 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps(result.structured_content, indent=2, default=str))
         else:
             for block in result.content:
-                print(getattr(block, "text", block))
+                text = str(getattr(block, "text", block))
+                with contextlib.suppress(ValueError):  # a JSON answer: indented for a person
+                    text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+                print(text)
         return 0
 
     return asyncio.run(run())
