@@ -111,3 +111,19 @@ def test_progress_lines_come_while_a_step_runs() -> None:
     assert lines[2].startswith("seeding orders: 1,500 rows, ")
     assert lines[3].startswith("seeding orders: 2,000 rows, ")
     assert lines[4].startswith("seeding orders: done, 2,000 rows in ")
+
+
+def test_migrate_says_what_it_did_without_plugin_chatter(migrated: EmbeddedPostgres) -> None:
+    dsn = asyncpg_dsn(migrated.admin_url())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZAVA_")}
+    env.update({"ZAVA_DATABASE_URL": dsn, "ZAVA_ADMIN_DATABASE_URL": dsn})
+    out = subprocess.run(
+        [sys.executable, "-m", "zava_mcp", "migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "migrated to head"
+    assert "setup plugin" not in out.stderr
