@@ -52,10 +52,13 @@ $$
 
 def do_run_migrations(connection: Connection) -> None:
     _configure(connection)
+    before = set(context.get_context().get_current_heads())
     with context.begin_transaction():
         context.run_migrations()
-    # servers clear their caches when the data version moves
-    connection.execute(text(BUMP_DATA_VERSION))
+    # servers clear their caches when the data version moves; read-only commands (check,
+    # current, history) and an upgrade with nothing to do leave it alone
+    if set(context.get_context().get_current_heads()) != before:
+        connection.execute(text(BUMP_DATA_VERSION))
     connection.commit()
 
 

@@ -29,3 +29,27 @@ def test_readme_configuration_table_names_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [n for n in Settings.model_fields if f"ZAVA_{n.upper()}" not in readme]
     assert missing == []
+
+
+def readme_default(value: object) -> str:
+    """A default as the README's configuration table writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ",".join(f'"{v}"' for v in value) + "]"
+    return str(value)
+
+
+def test_readme_defaults_are_the_settings_defaults() -> None:
+    """Every row of the README's configuration table against the settings class."""
+    readme = (ROOT / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `ZAVA_([A-Z0-9_]+)` \| `?([^|`]*)`? \|", readme, re.MULTILINE))
+    assert set(rows) == {n.upper() for n in Settings.model_fields}
+    for name, field in Settings.model_fields.items():
+        if name == "data_dir":  # the default is relative to the working directory
+            assert rows["DATA_DIR"] == "./.zava"
+            continue
+        expected = readme_default(field.get_default(call_default_factory=True))
+        assert rows[name.upper()].strip() == expected, name

@@ -88,49 +88,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _clients(args: argparse.Namespace, settings: Settings) -> int:
     """Ready-to-paste client configurations for one manager of each access level."""
-    import json
-    import shutil
+    from zava_mcp.client_configs import render
 
-    from zava_mcp.seed.catalogue import load_catalogue
-
-    catalogue = load_catalogue()
-    url = f"{settings.base_url}{settings.mcp_path}"
-    picks = {}
-    for level, label in (
-        ("store", "store-manager"),
-        ("region", "regional-manager"),
-        ("head_office", "head-office"),
-    ):
-        manager = next(m for m in catalogue.managers if m.access_level == level)
-        picks[f"zava-{label}"] = manager
-    vscode = {
-        "servers": {
-            name: {"type": "http", "url": url, "headers": {"x-rls-user-id": str(m.id)}}
-            for name, m in picks.items()
-        }
-    }
-    command = shutil.which("zava-mcp") or "zava-mcp"
-    claude = {
-        "mcpServers": {
-            name: {
-                "command": command,
-                "args": ["serve", "--transport", "stdio"],
-                "env": {
-                    "ZAVA_AUTH_MODE": "dev",
-                    "ZAVA_DEV_MANAGER_ID": str(m.id),
-                    "ZAVA_DATA_DIR": str(settings.data_dir.resolve()),
-                },
-            }
-            for name, m in picks.items()
-        }
-    }
-    who = ", ".join(f"{name}: {m.full_name} ({m.access_level})" for name, m in picks.items())
-    print(f"# Managers: {who}")
-    print("# VS Code: .vscode/mcp.json (HTTP; the server must run in ZAVA_AUTH_MODE=header,")
-    print("# which trusts x-rls-user-id from loopback only: for local use)")
-    print(json.dumps(vscode, indent=2))
-    print("# Claude Desktop: claude_desktop_config.json (stdio, one fixed identity per entry)")
-    print(json.dumps(claude, indent=2))
+    print(render(settings))
     return 0
 
 
@@ -200,6 +160,7 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
     from fastmcp.client.transports import StreamableHttpTransport
     from fastmcp.exceptions import ToolError
 
+    from zava_mcp.cli_errors import RefusalRecorder, call_failure
     from zava_mcp.seed.catalogue import stable_id
 
     arguments: dict[str, object] = {}
@@ -219,20 +180,31 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
             manager = str(stable_id("manager", manager))
         headers["x-rls-user-id"] = manager
     url = args.url or f"{settings.base_url}{settings.mcp_path}"
-    transport = StreamableHttpTransport(url, headers=headers, auth=args.token)
+    refusals = RefusalRecorder()
+    transport = StreamableHttpTransport(
+        url, headers=headers, auth=args.token, httpx_client_factory=refusals.client_factory
+    )
 
     async def run() -> int:
-        async with Client(transport) as client:
-            try:
+        try:
+            async with Client(transport) as client:
                 result = await client.call_tool(args.tool, arguments)
-            except ToolError as exc:
-                print(str(exc), file=sys.stderr)
-                return 1
+        except ToolError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+        except Exception as exc:
+            if args.debug:
+                raise
+            print(f"zava-mcp: {call_failure(exc, url, refusals.last)}", file=sys.stderr)
+            return 1
         if args.json:
             print(json.dumps(result.structured_content, indent=2, default=str))
         else:
             for block in result.content:
-                print(getattr(block, "text", block))
+                text = str(getattr(block, "text", block))
+                with contextlib.suppress(ValueError):  # a JSON answer: indented for a person
+                    text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+                print(text)
         return 0
 
     return asyncio.run(run())
@@ -240,6 +212,9 @@ def _call(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zava-mcp", description=__doc__)
+    parser.add_argument(
+        "--debug", action="store_true", help="show tracebacks instead of one-line errors"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     db = sub.add_parser("db", help="manage the embedded PostgreSQL")
     db.add_argument("action", choices=("start", "stop", "status", "urls"))
@@ -274,6 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(handler=_serve)
+    for command in sub.choices.values():  # also accepted after the command
+        command.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
     return parser
 
 
@@ -309,3 +288,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PydanticValidationError as exc:
         print(f"zava-mcp: invalid setting: {settings_error(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        from zava_mcp.cli_errors import describe
+
+        print(f"zava-mcp: {describe(exc)} (--debug shows the traceback)", file=sys.stderr)
+        return 1

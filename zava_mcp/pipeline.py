@@ -20,10 +20,16 @@ from typing import Any
 
 from cachetools import TTLCache
 from fastmcp.exceptions import NotFoundError as FastMCPNotFoundError
-from fastmcp.exceptions import ToolError, ValidationError
+from fastmcp.exceptions import ValidationError
 from fastmcp.server.middleware import Middleware, MiddlewareContext
 from loguru import logger
 
+from zava_mcp.call_errors import (
+    CODED_ERRORS,
+    UNKNOWN_TOOL,
+    resource_error,
+    tool_error,
+)
 from zava_mcp.db import audit, queries
 from zava_mcp.db.audit import AuditRecord
 from zava_mcp.db.identity import Identity
@@ -42,19 +48,11 @@ def current_caller() -> Identity:
     return identity
 
 
-class CallerError(ToolError):
-    """A typed error on its way to the client as ``[CODE] message``; keeps the error itself."""
-
-    def __init__(self, error: MCPError) -> None:
-        super().__init__(f"[{error.error_code}] {error.message}")
-        self.error = error
-
-
 def error_code(exc: BaseException) -> str:
     """The stable code of a failure, by its type."""
     for candidate in (exc, exc.__cause__):
-        if isinstance(candidate, CallerError):
-            return candidate.error.error_code
+        if isinstance(candidate, CODED_ERRORS):
+            return candidate.code
         if isinstance(candidate, MCPError):
             return candidate.error_code
     if isinstance(exc, ValidationError):
@@ -172,16 +170,20 @@ class CallPipeline(Middleware):
 
     async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
         name = str(getattr(context.message, "name", "?"))
-        label = name if name in await self.tool_names() else "unknown"
-        return await self._serve(context, call_next, name, label, translate=True)
+        label = name if name in await self.tool_names() else UNKNOWN_TOOL
+        return await self._serve(context, call_next, name, label, translate=tool_error)
 
     async def on_read_resource(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
         uri = str(getattr(context.message, "uri", "?"))
-        return await self._serve(context, call_next, f"resource:{uri}", "resource")
+        return await self._serve(
+            context, call_next, f"resource:{uri}", "resource", translate=resource_error
+        )
 
     async def on_get_prompt(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
         name = str(getattr(context.message, "name", "?"))
-        return await self._serve(context, call_next, f"prompt:{name}", "prompt")
+        return await self._serve(
+            context, call_next, f"prompt:{name}", "prompt", translate=resource_error
+        )
 
     async def _serve(
         self,
@@ -190,7 +192,7 @@ class CallPipeline(Middleware):
         what: str,
         label: str,
         *,
-        translate: bool = False,
+        translate: Callable[[MCPError], Exception],
     ) -> Any:
         arguments = getattr(context.message, "arguments", None) or {}
         request_id = uuid.uuid4().hex[:16]
@@ -210,8 +212,8 @@ class CallPipeline(Middleware):
             return response
         except Exception as exc:
             code = error_code(exc)
-            if translate and isinstance(exc, MCPError):
-                raise CallerError(exc) from None
+            if isinstance(exc, MCPError):
+                raise translate(exc) from None
             raise
         finally:
             if token is not None:
@@ -220,6 +222,7 @@ class CallPipeline(Middleware):
             self.metrics.record_tool_call(label, code or "ok", duration_ms / 1000)
             logger.info("{} {} in {:.1f} ms", what, code or "ok", duration_ms)
             await self._record(
+                translate,
                 AuditRecord(
                     manager_id=identity.manager_id if identity else None,
                     tool=what,
@@ -229,7 +232,7 @@ class CallPipeline(Middleware):
                     outcome="error" if code else "ok",
                     error_code=code,
                     request_id=request_id,
-                )
+                ),
             )
 
     def _resolve(self) -> Identity:
@@ -238,7 +241,7 @@ class CallPipeline(Middleware):
             raise FeatureUnavailableError("the server is starting or stopping; try again")
         return resolve()
 
-    async def _record(self, entry: AuditRecord) -> None:
+    async def _record(self, translate: Callable[[MCPError], Exception], entry: AuditRecord) -> None:
         db = self.audit_db()
         if db is None:
             return
@@ -250,7 +253,7 @@ class CallPipeline(Middleware):
             if entry.outcome == "ok":
                 # Fail closed: a call we could not audit returns no data. (A call that failed
                 # already returned nothing; its own, more useful error stands.)
-                raise CallerError(
+                raise translate(
                     MCPError(
                         "the call could not be recorded; try again shortly",
                         error_code="AUDIT_UNAVAILABLE",

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import json
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
@@ -24,7 +25,13 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from zava_mcp import __version__
 from zava_mcp.auth import IdentityResolver, build_auth
+from zava_mcp.call_errors import (
+    ClientErrorsMiddleware,
+    resource_error,
+    tool_error,
+)
 from zava_mcp.db import audit
 from zava_mcp.db.identity import Identity
 from zava_mcp.db.posture import check_posture, failures, render
@@ -37,7 +44,8 @@ from zava_mcp.infra.logging import register_secret
 from zava_mcp.infra.metrics import Metrics, metrics_endpoint, sqlalchemy_pool_stats
 from zava_mcp.infra.querymon import QueryMonitor
 from zava_mcp.infra.settings import Settings, async_url, redact_url
-from zava_mcp.pipeline import CallerError, CallerLimits, CallPipeline, KnownManagers, current_caller
+from zava_mcp.pipeline import CallerLimits, CallPipeline, KnownManagers, current_caller
+from zava_mcp.prompts import register_prompts
 from zava_mcp.security.binding import read_identity_key
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.identity import IdentityService
@@ -60,7 +68,10 @@ products) from PostgreSQL. Every row you see is already limited to the caller's 
 database: never add store filters for security, only for the question. Start with
 `get_current_user_info` to learn who is asking and which stores they have, and with
 `get_multiple_table_schemas` before writing SQL for `execute_sales_query`. Tables live in the
-`retail` schema. Amounts are in GBP. Errors come back as `[CODE] message`."""
+`retail` schema. Amounts are in GBP. Errors come back as `[CODE] message` on one line: fix the
+call as the message says (VALIDATION_ERROR, QUERY_REJECTED, QUERY_ERROR) or retry later
+(DATABASE_UNAVAILABLE, POOL_TIMEOUT). Answers are capped: when `truncated` is true, aggregate
+in SQL instead of reading rows."""
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -139,8 +150,13 @@ def build_services(state: AppState) -> None:
         )
 
 
-def result(model: BaseModel, text: str) -> ToolResult:
-    return ToolResult(content=text, structured_content=model.model_dump(mode="json"))
+def result(model: BaseModel) -> ToolResult:
+    """The structured result, and the same answer serialized as the text content: many clients
+    hand the model only the text, so it carries every row and figure (the MCP spec asks a tool
+    with structured content to return it serialized in a text block too)."""
+    data = model.model_dump(mode="json")
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return ToolResult(content=text, structured_content=data)
 
 
 def schema_of(model: type[BaseModel]) -> dict[str, Any]:
@@ -159,12 +175,12 @@ def tool_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
         try:
             return await fn(*args, **kwargs)
         except MCPError as exc:
-            raise CallerError(exc) from None
+            raise tool_error(exc) from None
         except ToolError:
             raise
         except Exception:
             logger.exception("unexpected failure in tool {}", fn.__name__)
-            raise CallerError(MCPError("the server hit an unexpected error")) from None
+            raise tool_error(MCPError("the server hit an unexpected error")) from None
 
     return wrapper
 
@@ -279,10 +295,11 @@ def build_server(
     )
     mcp = FastMCP(
         SERVER_NAME,
+        version=__version__,  # ours, not FastMCP's
         instructions=INSTRUCTIONS,
         auth=build_auth(settings),
         lifespan=lifespan,
-        middleware=[pipeline],
+        middleware=[pipeline, ClientErrorsMiddleware()],
         mask_error_details=True,
     )
     mcp.state = state  # type: ignore[attr-defined]
@@ -338,11 +355,15 @@ def build_server(
         Use schema-qualified names (retail.orders, retail.order_items, retail.customers,
         retail.inventory, retail.products, retail.categories, retail.product_types,
         retail.stores, retail.regions). Rows are already limited to the stores the caller may
-        see. Results are capped (see `truncated`): aggregate in SQL rather than fetching raw
-        rows. Only one SELECT statement; anything that writes or changes settings is refused.
+        see. Results are capped at a few hundred rows and about 64 KB: when `truncated` is
+        true the rows are only a prefix (read `note`), so aggregate in SQL (GROUP BY, sum,
+        count) rather than fetching raw rows. Money columns are GBP; to match
+        get_store_performance, leave orders with status 'cancelled' or 'returned' out of
+        revenue. Only one SELECT statement; anything that writes or changes settings is
+        refused.
         """
         out = await state.service("query").execute(identity=caller(), sql=postgresql_query)
-        return result(out, out.to_text())
+        return result(out)
 
     @mcp.tool(output_schema=schema_of(TableSchemas), annotations=read_only)
     @tool_errors
@@ -362,7 +383,7 @@ def build_server(
         out = await state.service("schema").get_table_schemas(
             identity=caller(), table_names=table_names
         )
-        return result(out, out.to_text())
+        return result(out)
 
     @mcp.tool(output_schema=schema_of(StorePerformance), annotations=read_only)
     @tool_errors
@@ -379,13 +400,20 @@ def build_server(
             TimePeriod, Field(description="The period to report on, ending at the latest data")
         ] = "last_30_days",
     ) -> ToolResult:
-        """Revenue, orders, average order value, units, customers, top categories and products
+        """Revenue, orders, average order value, units, customers, top 5 categories and products
         for one store over a period, with the change against the previous period and short
-        plain-language insights. Stores the caller may not see are refused."""
+        plain-language insights. Stores the caller may not see are refused.
+
+        Revenue is in GBP and counts only orders that were not cancelled or returned (status
+        pending, shipped or completed): orders.total_amount for the totals, order_items
+        line totals after discounts for categories and products. The period ends at `as_of`
+        (the latest day with orders, at most today) and runs from `current.start` (inclusive)
+        to `current.end` (exclusive); `previous` is the same length just before
+        (year_to_date: the same dates a year earlier)."""
         out = await state.service("sales").get_store_performance(
             identity=caller(), store=store_id, time_period=time_period
         )
-        return result(out, out.to_text())
+        return result(out)
 
     @mcp.tool(output_schema=schema_of(ProductSearchResult), annotations=read_only)
     @tool_errors
@@ -419,7 +447,7 @@ def build_server(
             similarity_threshold=similarity_threshold,
             in_stock_only=in_stock_only,
         )
-        return result(out, out.to_text())
+        return result(out)
 
     @mcp.tool(annotations=read_only)
     @tool_errors
@@ -433,7 +461,7 @@ def build_server(
         """Who is asking: name, access level (store, region or head_office) and the stores
         whose data they can see. Call this first."""
         out = await state.service("identity").whoami(identity=caller())
-        return result(out, out.to_text())
+        return result(out)
 
     @mcp.resource(
         "retail://schema/{table}",
@@ -446,33 +474,10 @@ def build_server(
                 identity=caller(), table_names=[table]
             )
         except MCPError as exc:
-            raise ValueError(f"[{exc.error_code}] {exc.message}") from None
+            raise resource_error(exc) from None
         return out.tables[0].model_dump_json(indent=2)
 
-    @mcp.prompt(description="A weekly review of one store's sales, stock and customers")
-    def weekly_store_review(
-        store: Annotated[str, Field(description="Store name, code or id")],
-    ) -> str:
-        return (
-            f"Prepare a weekly review for the store '{store}'. First call get_current_user_info "
-            "to confirm the store is yours. Then call get_store_performance with "
-            "time_period='last_7_days' and 'last_30_days'. Use execute_sales_query to list "
-            "products with stock_level below 5 at that store (retail.inventory joined to "
-            "retail.products) and the week's top customers by spend. Finish with three concrete "
-            "actions for the store manager."
-        )
-
-    @mcp.prompt(description="Answer a sales question with SQL, checking the schema first")
-    def sales_question(
-        question: Annotated[str, Field(description="The business question")],
-        style: Literal["brief", "detailed"] = "brief",
-    ) -> str:
-        return (
-            f"Question: {question}\nCall get_multiple_table_schemas for the tables you need, "
-            "then answer with one execute_sales_query call that aggregates in SQL. "
-            f"Give a {style} answer with the figures and the period they cover."
-        )
-
+    register_prompts(mcp)
     return mcp
 
 

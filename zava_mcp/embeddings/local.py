@@ -13,10 +13,13 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from loguru import logger
 
 from zava_mcp.embeddings.base import EMBEDDING_DIMENSIONS, prepare_texts
 from zava_mcp.errors import ConfigurationError, EmbeddingError
@@ -243,6 +246,7 @@ class LocalEmbedder:
             return self._model
 
     def _load_model(self) -> Any:
+        started = time.monotonic()
         _offline_environment()
         try:
             from sentence_transformers import SentenceTransformer
@@ -270,6 +274,9 @@ class LocalEmbedder:
             )
         self._native_dimensions = int(dims)
         model.eval()
+        logger.info(
+            "embedding model {} loaded in {:.1f} s", self.model_name, time.monotonic() - started
+        )
         return model
 
     def _encode_batch(self, batch: list[str]) -> list[list[float]]:

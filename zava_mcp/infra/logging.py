@@ -60,7 +60,9 @@ STDLIB_LOGGERS: dict[str, int] = {
     "sqlalchemy": logging.WARNING,
     "fastmcp": logging.NOTSET,
     "mcp": logging.NOTSET,
+    "mcp.server.streamable_http": logging.WARNING,
     "alembic": logging.NOTSET,
+    "alembic.runtime.plugins": logging.WARNING,
     "httpx": logging.WARNING,
     "httpx2": logging.WARNING,
     "httpcore": logging.WARNING,
@@ -69,7 +71,8 @@ STDLIB_LOGGERS: dict[str, int] = {
 """Stdlib loggers routed through loguru, with their floor level (NOTSET: the configured level).
 
 ``sqlalchemy`` at INFO would log every statement with its parameters and ``httpx`` every request
-URL, so they stay at WARNING whatever level is asked for.
+URL, so they stay at WARNING whatever level is asked for. The MCP transport's "Terminating session"
+(once per stateless request) and alembic's plugin set-up lines are noise at INFO.
 """
 
 # --- redaction ---------------------------------------------------------------------------------

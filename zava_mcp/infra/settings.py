@@ -56,7 +56,12 @@ class Settings(BaseSettings):
     # --- query limits ---------------------------------------------------------------------
     max_rows: int = Field(default=500, ge=1, le=100000)
     max_cell_bytes: int = Field(default=4096, ge=64)
-    max_response_bytes: int = Field(default=1_000_000, ge=1024)
+    max_response_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        description="Bytes of rows per result: 64 KiB is about 16,000-20,000 tokens, a tenth of "
+        "a 128k-token context, so an answer leaves room for the conversation and more calls",
+    )
 
     # --- per-caller limits (one caller cannot take the service from the others) -------------
     caller_max_in_flight: int = Field(

@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="multiply the default volume (50,000 customers, 200,000 orders)",
     )
     parser.add_argument("--reset", action="store_true", help="empty every table and reload")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress output")
     parser.add_argument(
         "--reembed", action="store_true", help="recompute every embedding for the configured model"
     )
@@ -42,7 +42,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> SeedReport:
         raise SystemExit("--scale must be between 0.001 and 100")
     urls = await asyncio.to_thread(resolve_urls, settings)
     catalogue = load_catalogue(DEFAULT_SEED_DIR)
-    progress = not args.no_progress and sys.stderr.isatty()
+    progress = not args.no_progress  # a bar on a terminal, progress lines otherwise
     conn = await connect(asyncpg_dsn(urls.admin))
     try:
         report = await seed(conn, catalogue, scale=args.scale, reset=args.reset, progress=progress)

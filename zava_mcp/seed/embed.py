@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass
 
 import asyncpg
-from tqdm import tqdm
 
 from zava_mcp.embeddings.base import Embedder
+from zava_mcp.seed.progress import progress as progress_bar
 
 INDEX = "retail.ix_product_description_embeddings_ivfflat"
 BATCH = 128
@@ -53,9 +53,7 @@ async def embed_catalogue(
     )
     if not todo:
         return EmbedReport(model, 0, time.perf_counter() - started, None)
-    bar = tqdm(
-        total=len(todo), unit=" products", desc="embedding", disable=not progress, leave=False
-    )
+    bar = progress_bar("embedding", unit=" products", total=len(todo), enabled=progress)
     try:
         for start in range(0, len(todo), BATCH):
             chunk = todo[start : start + BATCH]

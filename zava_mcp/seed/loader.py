@@ -9,11 +9,12 @@ from itertools import islice
 from typing import Any
 
 import asyncpg
-from tqdm import tqdm
 
 from zava_mcp.errors import DatabaseUnavailableError, NotMigratedError
 from zava_mcp.seed.catalogue import Catalogue
 from zava_mcp.seed.generate import Generator, Scale
+from zava_mcp.seed.progress import Progress
+from zava_mcp.seed.progress import progress as progress_bar
 
 ALL_TABLES = (
     "order_items",
@@ -95,7 +96,7 @@ async def seed(
             report.skipped = True
             report.rows = await table_counts(conn)
             return report
-        bar = tqdm(total=None, unit=" rows", disable=not progress, desc="seeding", leave=False)
+        bar = progress_bar("seeding", unit=" rows", enabled=progress)
         try:
             await _load_catalogue(conn, catalogue, report, bar)
             generator = Generator(catalogue, Scale.of(scale))
@@ -125,7 +126,7 @@ async def bump_data_version(conn: asyncpg.Connection) -> None:
 
 
 async def _load_catalogue(
-    conn: asyncpg.Connection, catalogue: Catalogue, report: SeedReport, bar: tqdm
+    conn: asyncpg.Connection, catalogue: Catalogue, report: SeedReport, bar: Progress
 ) -> None:
     await _copy(
         conn,
@@ -211,7 +212,7 @@ async def _copy(
     columns: tuple[str, ...],
     rows: Iterable[tuple[object, ...]],
     report: SeedReport,
-    bar: tqdm,
+    bar: Progress,
 ) -> None:
     bar.set_description(f"seeding {table}")
     iterator: Iterator[tuple[object, ...]] = iter(rows)

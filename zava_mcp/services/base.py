@@ -19,7 +19,7 @@ T = TypeVar("T")
 class Limits:
     max_rows: int = 500
     max_cell_bytes: int = 4096
-    max_response_bytes: int = 1_000_000
+    max_response_bytes: int = 65_536
     statement_timeout_ms: int = 15000
     lock_timeout_ms: int = 2000
 

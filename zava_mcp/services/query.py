@@ -78,4 +78,15 @@ class QueryService:
             row_count=len(raw.rows),
             truncated=raw.truncated,
             truncation_reasons=raw.truncation_reasons,
+            note=truncation_note(raw.truncation_reasons, len(raw.rows)) if raw.truncated else None,
         )
+
+
+def truncation_note(reasons: list[str], rows: int) -> str:
+    """What a cut answer lacks and how to ask for one that fits (read by the model)."""
+    return (
+        f"Incomplete answer: only the first {rows} rows are here ({'; '.join(reasons)}), so "
+        "totals, counts and rankings computed from these rows would be wrong. Aggregate in SQL "
+        "(GROUP BY with sum/count/avg), filter with WHERE, or ask for fewer columns and an "
+        "ORDER BY ... LIMIT for a top-N list."
+    )

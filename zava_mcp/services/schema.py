@@ -8,6 +8,23 @@ from zava_mcp.errors import ValidationError
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import ColumnSchema, ForeignKeySchema, TableSchema, TableSchemas
 
+#: the tables the agent is meant to query; the role may read a few more that serve the server
+#: itself (data_version, the search embeddings), and managers it may not read at all: the schema
+#: tool neither lists those nor shows foreign keys into them
+DESCRIBED_TABLES = frozenset(
+    {
+        "regions",
+        "stores",
+        "categories",
+        "product_types",
+        "products",
+        "customers",
+        "inventory",
+        "orders",
+        "order_items",
+    }
+)
+
 
 def normalise_table_name(name: str) -> str:
     cleaned = name.strip().strip('"').lower()
@@ -20,7 +37,7 @@ class SchemaService:
 
     async def table_names(self, *, identity: Identity) -> list[str]:
         async with self.ctx.db.unit_of_work(identity) as conn:
-            return await queries.fetch_table_names(conn)
+            return _described(await queries.fetch_table_names(conn))
 
     async def get_table_schemas(
         self, *, identity: Identity, table_names: list[str]
@@ -36,7 +53,7 @@ class SchemaService:
             self.ctx.track("table schemas", operation="schema"),
             self.ctx.db.unit_of_work(identity) as conn,
         ):
-            available = await queries.fetch_table_names(conn)
+            available = _described(await queries.fetch_table_names(conn))
             unknown = [n for n in wanted if n not in available]
             if unknown:
                 raise ValidationError(
@@ -59,9 +76,14 @@ class SchemaService:
                                 references_columns=f.references_columns,
                             )
                             for f in info.foreign_keys
+                            if f.references_table in DESCRIBED_TABLES
                         ],
                         row_level_security=info.row_level_security,
                         valid_values=values,
                     )
                 )
         return TableSchemas(tables=tables)
+
+
+def _described(names: list[str]) -> list[str]:
+    return [n for n in names if n in DESCRIBED_TABLES]

@@ -24,19 +24,13 @@ class QueryResult(BaseModel):
         description="Rows, each an array of cell values in column order",
         json_schema_extra=_rows_schema,
     )
-    row_count: int = Field(description="Number of rows returned")
+    row_count: int = Field(description="Number of rows returned (not the total when truncated)")
     truncated: bool = Field(description="True when rows or cells were cut to fit the limits")
     truncation_reasons: list[str] = Field(default_factory=list)
-
-    def to_text(self, max_rows: int = 20) -> str:
-        lines = [" | ".join(self.columns)]
-        lines += [
-            " | ".join("" if v is None else str(v) for v in row) for row in self.rows[:max_rows]
-        ]
-        more = self.row_count - min(self.row_count, max_rows)
-        tail = f"\n… {more} more rows" if more else ""
-        note = " (truncated: " + "; ".join(self.truncation_reasons) + ")" if self.truncated else ""
-        return f"{self.row_count} rows{note}\n" + "\n".join(lines) + tail
+    note: str | None = Field(
+        default=None,
+        description="When truncated: what is missing and how to get a complete answer",
+    )
 
 
 class StoreSummary(BaseModel):
@@ -53,10 +47,6 @@ class WhoAmI(BaseModel):
     full_name: str
     access_level: AccessLevel
     stores: list[StoreSummary]
-
-    def to_text(self) -> str:
-        names = ", ".join(s.name for s in self.stores)
-        return f"{self.full_name} ({self.access_level}); stores: {names}"
 
 
 class ColumnSchema(BaseModel):
@@ -82,48 +72,43 @@ class TableSchema(BaseModel):
         default_factory=dict, description="Useful values, limited to what the caller may see"
     )
 
-    def to_text(self) -> str:
-        cols = ", ".join(f"{c.name} {c.data_type}" for c in self.columns)
-        fks = "; ".join(
-            f"{','.join(f.columns)} -> {f.references_table}({','.join(f.references_columns)})"
-            for f in self.foreign_keys
-        )
-        values = "; ".join(f"{k}: {v}" for k, v in self.valid_values.items())
-        return (
-            f"{self.table}({cols})"
-            + (f"\n  keys: {fks}" if fks else "")
-            + (f"\n  values: {values}" if values else "")
-        )
-
 
 class TableSchemas(BaseModel):
     tables: list[TableSchema]
 
-    def to_text(self) -> str:
-        return "\n".join(t.to_text() for t in self.tables)
+
+LINE_REVENUE = (
+    "GBP, sum of order_items.line_total (after line discounts) on the period's counted orders"
+)
 
 
 class CategorySales(BaseModel):
     category: str
-    revenue: float
-    units: int
+    revenue: float = Field(description=LINE_REVENUE)
+    units: int = Field(description="Units sold on the period's counted orders")
 
 
 class ProductSales(BaseModel):
     sku: str
     name: str
-    revenue: float
-    units: int
+    revenue: float = Field(description=LINE_REVENUE)
+    units: int = Field(description="Units sold on the period's counted orders")
 
 
 class PeriodMetrics(BaseModel):
-    start: str
-    end: str = Field(description="Exclusive end date")
-    revenue: float
-    orders: int
-    average_order_value: float
-    units: int
-    customers: int
+    """Figures over the counted orders of one period: orders with status pending, shipped or
+    completed (cancelled and returned orders are excluded everywhere)."""
+
+    start: str = Field(description="First day included (order_date >= start)")
+    end: str = Field(description="Exclusive end date (order_date < end)")
+    revenue: float = Field(
+        description="GBP, sum of orders.total_amount (the sum of its items' line totals after "
+        "discounts) over counted orders: cancelled and returned orders are excluded"
+    )
+    orders: int = Field(description="Counted orders (not cancelled or returned)")
+    average_order_value: float = Field(description="GBP, revenue / orders")
+    units: int = Field(description="Units on the counted orders' items")
+    customers: int = Field(description="Distinct customers with a counted order")
 
 
 class StorePerformance(BaseModel):
@@ -132,22 +117,17 @@ class StorePerformance(BaseModel):
     time_period: str
     as_of: str = Field(description="The last day included (latest day with data, at most today)")
     current: PeriodMetrics
-    previous: PeriodMetrics
-    revenue_change_pct: float | None
+    previous: PeriodMetrics = Field(
+        description="The comparable period before: same length (year_to_date: a year back)"
+    )
+    revenue_change_pct: float | None = Field(
+        description="Percent change of revenue against previous; null when previous is 0"
+    )
     orders_change_pct: float | None
     average_order_value_change_pct: float | None
-    top_categories: list[CategorySales]
-    top_products: list[ProductSales]
+    top_categories: list[CategorySales] = Field(description="Top 5 categories by revenue")
+    top_products: list[ProductSales] = Field(description="Top 5 products by revenue")
     insights: list[str]
-
-    def to_text(self) -> str:
-        c = self.current
-        head = (
-            f"{self.store_name}, {self.time_period} ({c.start} to {self.as_of}): "
-            f"revenue {c.revenue:,.2f}, {c.orders} orders, AOV {c.average_order_value:,.2f}, "
-            f"{c.units} units"
-        )
-        return head + "\n" + "\n".join(f"- {i}" for i in self.insights)
 
 
 class ProductMatch(BaseModel):
@@ -157,8 +137,8 @@ class ProductMatch(BaseModel):
     description: str
     category: str
     product_type: str
-    base_price: float
-    similarity: float
+    base_price: float = Field(description="List price in GBP")
+    similarity: float = Field(description="Cosine similarity to the query, 0 to 1")
     in_stock_units: int | None = Field(
         default=None, description="Units in stock across the caller's stores (stock filter only)"
     )
@@ -168,11 +148,3 @@ class ProductSearchResult(BaseModel):
     query: str
     model: str
     results: list[ProductMatch]
-
-    def to_text(self) -> str:
-        lines = [
-            f"{m.similarity:.3f}  {m.sku}  {m.name}  [{m.category} / {m.product_type}]  "
-            f"{m.base_price:.2f}"
-            for m in self.results
-        ]
-        return f"{len(self.results)} products for {self.query!r}\n" + "\n".join(lines)
