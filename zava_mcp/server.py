@@ -134,8 +134,8 @@ def build_services(state: AppState) -> None:
         "identity": IdentityService(ctx),
     }
     if state.embedder is not None:
-        state.services["products"] = ProductSearchService(
-            ctx, state.embedder, probes=state.settings.search_probes, metrics=state.metrics
+        state.services["products"] = ProductSearchService.from_settings(
+            ctx, state.embedder, state.settings, metrics=state.metrics
         )
 
 

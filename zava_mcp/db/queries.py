@@ -524,7 +524,7 @@ def vector_literal(vector: list[float]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
-async def _set_probes(conn: AsyncConnection, probes: int, *, iterative: bool = False) -> None:
+async def set_probes(conn: AsyncConnection, probes: int, *, iterative: bool = False) -> None:
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     statements = [f"SET LOCAL ivfflat.probes = {int(probes)}"]
@@ -547,7 +547,7 @@ async def search_products(
     probes: int,
 ) -> list[ProductHit]:
     """Nearest products by description through ``retail.search_products_by_description``."""
-    await _set_probes(conn, probes)
+    await set_probes(conn, probes)
     rows = await conn.execute(
         text(
             "select product_id, sku, product_name, product_description, category_name, "
@@ -573,7 +573,7 @@ async def search_products_in_stock(
     An ivfflat iterative scan keeps reading lists until ``limit`` rows pass the filter, so the
     caller still gets up to ``limit`` results when much of the catalogue is out of stock.
     """
-    await _set_probes(conn, probes, iterative=True)
+    await set_probes(conn, probes, iterative=True)
     rows = await conn.execute(
         text(
             "with nearest as materialized ("
