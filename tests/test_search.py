@@ -35,9 +35,12 @@ EVAL = json.loads((Path(__file__).parent / "data" / "search_eval.json").read_tex
 #: broken pipeline or mixed-up vectors score under 0.1).
 PRECISION_AT_5_FLOOR = 0.75
 RECALL_AT_10_FLOOR = 0.95
-#: the default (hybrid) configuration on tests/data/search_tasks.json; set from measured figures
-HYBRID_HIT_AT_1_FLOOR = 0.0
-HYBRID_HIT_AT_5_FLOOR = 0.0
+#: The default (hybrid) configuration on tests/data/search_tasks.json measured hit@1 = 0.737
+#: and hit@5 = 0.925 with the packaged all-MiniLM-L6-v2 (vector alone: 0.617 and 0.737). The
+#: floors sit two needs below. Issue 15 asks for 0.85 and 0.98: not reached with this model,
+#: and `scripts/bench --only search` reports it as FAIL rather than the test hiding it.
+HYBRID_HIT_AT_1_FLOOR = 0.72
+HYBRID_HIT_AT_5_FLOOR = 0.905
 
 
 @pytest.fixture
@@ -67,11 +70,17 @@ async def test_drills_first_and_weeds_to_garden(service: ProductSearchService) -
 
 
 async def test_precision_at_5(service: ProductSearchService) -> None:
+    """The vector ranking alone (hybrid search deliberately shows a second likely type in the
+    first five, which this metric counts against it)."""
     who = manager_identity("ho-1")
     scores = []
     for item in EVAL:
         result = await service.search(
-            identity=who, query=item["query"], max_results=5, similarity_threshold=0.0
+            identity=who,
+            query=item["query"],
+            max_results=5,
+            similarity_threshold=0.0,
+            mode="vector",
         )
         assert len(result.results) == 5
         hits = sum(_relevant(r.category, r.product_type, item["types"]) for r in result.results)

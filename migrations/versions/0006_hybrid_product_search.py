@@ -50,7 +50,7 @@ CREATE FUNCTION retail.search_products_hybrid(
     similarity_threshold double precision DEFAULT 0,
     vector_weight double precision DEFAULT 1,
     type_weight double precision DEFAULT 0.5,
-    text_weight double precision DEFAULT 0.5,
+    text_weight double precision DEFAULT 0.25,
     rrf_k integer DEFAULT 10,
     type_spread double precision DEFAULT 0.1,
     candidates integer DEFAULT 100

@@ -28,7 +28,7 @@ class Fusion:
 
     vector_weight: float = 1.0
     type_weight: float = 0.5
-    text_weight: float = 0.5
+    text_weight: float = 0.25
     rrf_k: int = 10
     type_spread: float = 0.1
     candidates: int = 100

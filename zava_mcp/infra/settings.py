@@ -82,7 +82,7 @@ class Settings(BaseSettings):
         default=0.5, ge=0, le=10, description="Weight of the product type's similarity (hybrid)"
     )
     search_text_weight: float = Field(
-        default=0.5, ge=0, le=10, description="Weight of the full-text rank, w / (k + rank)"
+        default=0.25, ge=0, le=10, description="Weight of the full-text rank, w / (k + rank)"
     )
     search_rrf_k: int = Field(
         default=10, ge=1, le=1000, description="Rank constant k of the full-text term"
