@@ -78,6 +78,8 @@ DECLARE
         replace(CAST(pg_catalog.websearch_to_tsquery('english', coalesce(query_text, ''))
                      AS text), ' & ', ' | ') AS tsquery);
     use_vectors boolean := query_embedding IS NOT NULL AND vector_weight > 0;
+    -- weights of D, C, B, A: the name and the type count most
+    weights real[] := '{0.1, 0.2, 0.4, 1.0}';
     pool integer := greatest(least(candidates, 500), 1);
 BEGIN
     IF use_vectors AND NOT EXISTS (
@@ -92,34 +94,58 @@ BEGIN
     END IF;
     RETURN QUERY
     WITH by_vector AS (
-        SELECT e.product_id
-        FROM retail.product_description_embeddings AS e
-        WHERE use_vectors
-          AND e.model_name = search_products_hybrid.model_name
-          AND 1 - (e.description_embedding OPERATOR(public.<=>) query_embedding)
-              >= similarity_threshold
-          AND (NOT in_stock_only OR EXISTS (
-                SELECT 1 FROM retail.inventory AS i
-                WHERE i.product_id = e.product_id AND i.stock_level > 0))
-        ORDER BY e.description_embedding OPERATOR(public.<=>) query_embedding
-        LIMIT pool
+        -- the nearest first, then the threshold: the same rows as filtering first (it cuts
+        -- by distance), with one distance computed per row
+        SELECT n.product_id, n.distance
+        FROM (
+            SELECT e.product_id,
+                   e.description_embedding OPERATOR(public.<=>) query_embedding AS distance
+            FROM retail.product_description_embeddings AS e
+            WHERE use_vectors
+              AND e.model_name = search_products_hybrid.model_name
+              AND (NOT in_stock_only OR EXISTS (
+                    SELECT 1 FROM retail.inventory AS i
+                    WHERE i.product_id = e.product_id AND i.stock_level > 0))
+            ORDER BY e.description_embedding OPERATOR(public.<=>) query_embedding
+            LIMIT pool
+        ) AS n
+        WHERE 1 - n.distance >= similarity_threshold
+    ),
+    -- full-text rank: the product's own document plus its type's and its category's, each
+    -- ranked once; products are found through the GIN index or through a matching type or
+    -- category (no per-row concatenation of documents)
+    type_text AS (
+        SELECT t.id, pg_catalog.ts_rank(weights, t.search_vector, words) AS text_rank
+        FROM retail.product_types AS t
+        WHERE text_weight > 0 AND t.search_vector @@ words
+    ),
+    category_text AS (
+        SELECT c.id, pg_catalog.ts_rank(weights, c.search_vector, words) AS text_rank
+        FROM retail.categories AS c
+        WHERE text_weight > 0 AND c.search_vector @@ words
+    ),
+    text_match AS (
+        SELECT p.id FROM retail.products AS p
+        WHERE text_weight > 0 AND p.search_vector @@ words
+        UNION
+        SELECT p.id FROM retail.products AS p JOIN type_text AS tt ON tt.id = p.product_type_id
+        UNION
+        SELECT p.id FROM retail.products AS p JOIN category_text AS ct ON ct.id = p.category_id
     ),
     by_text AS (
         SELECT m.product_id, row_number() OVER (ORDER BY m.text_rank DESC, m.product_id)
                              AS position
         FROM (
             SELECT p.id AS product_id,
-                   pg_catalog.ts_rank('{0.1, 0.2, 0.4, 1.0}',
-                        p.search_vector || t.search_vector || c.search_vector, words)
-                   AS text_rank
-            FROM retail.products AS p
-            JOIN retail.product_types AS t ON t.id = p.product_type_id
-            JOIN retail.categories AS c ON c.id = p.category_id
-            WHERE text_weight > 0
-              AND (p.search_vector || t.search_vector || c.search_vector) @@ words
-              AND (NOT in_stock_only OR EXISTS (
+                   pg_catalog.ts_rank(weights, p.search_vector, words)
+                   + coalesce(tt.text_rank, 0) + coalesce(ct.text_rank, 0) AS text_rank
+            FROM text_match AS tm
+            JOIN retail.products AS p ON p.id = tm.id
+            LEFT JOIN type_text AS tt ON tt.id = p.product_type_id
+            LEFT JOIN category_text AS ct ON ct.id = p.category_id
+            WHERE NOT in_stock_only OR EXISTS (
                     SELECT 1 FROM retail.inventory AS i
-                    WHERE i.product_id = p.id AND i.stock_level > 0))
+                    WHERE i.product_id = p.id AND i.stock_level > 0)
             ORDER BY 2 DESC, p.id
             LIMIT pool
         ) AS m
@@ -131,22 +157,27 @@ BEGIN
         WHERE use_vectors AND type_weight > 0
           AND te.model_name = search_products_hybrid.model_name
     ),
+    candidate AS (
+        -- the distance of the vector candidates is known; full-text candidates look theirs up
+        SELECT coalesce(v.product_id, x.product_id) AS product_id,
+               coalesce(v.distance, (
+                   SELECT e.description_embedding OPERATOR(public.<=>) query_embedding
+                   FROM retail.product_description_embeddings AS e
+                   WHERE use_vectors AND e.product_id = x.product_id
+                     AND e.model_name = search_products_hybrid.model_name)) AS distance,
+               x.position AS text_position
+        FROM by_vector AS v
+        FULL JOIN by_text AS x ON x.product_id = v.product_id
+    ),
     scored AS (
         SELECT p.id AS product_id, p.product_type_id,
-               CAST(1 - (e.description_embedding OPERATOR(public.<=>) query_embedding)
-                    AS double precision) AS similarity,
-               vector_weight * coalesce(
-                   1 - (e.description_embedding OPERATOR(public.<=>) query_embedding), 0)
+               CAST(1 - cd.distance AS double precision) AS similarity,
+               vector_weight * coalesce(1 - cd.distance, 0)
                + type_weight * coalesce(k.type_similarity, 0)
-               + coalesce(text_weight / (rrf_k + x.position), 0) AS score
-        FROM (SELECT v.product_id FROM by_vector AS v
-              UNION SELECT x2.product_id FROM by_text AS x2) AS candidate
-        JOIN retail.products AS p ON p.id = candidate.product_id
-        LEFT JOIN retail.product_description_embeddings AS e
-               ON e.product_id = p.id AND e.model_name = search_products_hybrid.model_name
-               AND use_vectors
+               + coalesce(text_weight / (rrf_k + cd.text_position), 0) AS score
+        FROM candidate AS cd
+        JOIN retail.products AS p ON p.id = cd.product_id
         LEFT JOIN by_type AS k ON k.product_type_id = p.product_type_id
-        LEFT JOIN by_text AS x ON x.product_id = p.id
     ),
     spread AS (
         SELECT sc.product_id, sc.similarity,

@@ -13,6 +13,7 @@ import statistics
 import time
 from typing import Any
 
+import asyncpg
 import httpx
 import psutil
 from fastmcp import Client
@@ -27,6 +28,8 @@ from zava_mcp.bench.workload import head_office
 from zava_mcp.db.identity import Identity
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import LocalEmbedder
+from zava_mcp.infra.settings import Settings
+from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.products import ProductSearchService
 
@@ -84,7 +87,8 @@ async def search(ctx: Context) -> dict[str, Any]:
     needs = sq.load_needs()
     db = Database.from_url(ctx.db.app, PoolConfig(pool_size=2, max_overflow=0))
     rss_before = _rss_mb()
-    embedder = LocalEmbedder()
+    # as the server builds it (ZAVA_EMBEDDING_THREADS' default)
+    embedder = LocalEmbedder(num_threads=Settings.model_fields["embedding_threads"].default)
     try:
         with output.step(f"search: loading {embedder.model_name}"):
             started = time.perf_counter()
@@ -101,6 +105,13 @@ async def search(ctx: Context) -> dict[str, Any]:
             f"  loaded in {model['load_s']} s, +{model['rss_added_mb']} MB RSS, "
             f"one query embedded in {model['embed_p50_ms']} ms (p50)"
         )
+        with output.step("search: product and product type vectors of the bench database"):
+            owner = await asyncpg.connect(ctx.admin_dsn)
+            try:
+                embedded = await embed_catalogue(owner, embedder)
+            finally:
+                await owner.close()
+        output.say(f"  {embedded.embedded} products embedded now ({embedded.seconds:.1f}s)")
         service = ProductSearchService(ServiceContext(db, Limits()), embedder)
         who = Identity(head_office().manager_id)
         modes: dict[str, Any] = {}

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     azure_openai_api_version: str | None = None
     embedding_batch_size: int | None = Field(default=None, ge=1, le=2048)
     embedding_timeout_s: float | None = Field(default=None, gt=0)
+    embedding_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="torch threads of the local model (one query gains nothing from more, and "
+        "more threads spin-wait when other processes hold the cores)",
+    )
     search_probes: int = Field(default=10, ge=1, le=1000, description="ivfflat.probes per query")
     search_mode: Literal["hybrid", "vector", "text"] = Field(
         default="hybrid",
