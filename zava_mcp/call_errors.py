@@ -40,6 +40,7 @@ ERROR_CODES: dict[str, str] = {
     "EMBEDDING_INPUT": "the text cannot be embedded (empty or too long)",
     "EMBEDDING_BAD_RESPONSE": "the embedding API answered with something unusable",
     "EMBEDDING_DIMENSION": "the embedding model's dimensions do not fit the index",
+    "EMBEDDING_MODEL_MISMATCH": "the catalogue's vectors were made by another embedding model",
     "AUDIT_UNAVAILABLE": "the call could not be recorded, so no data was returned",
     "CONFIGURATION_ERROR": "a setting is missing or invalid",
     "INTERNAL_ERROR": "an unexpected server error (details are in the server log)",

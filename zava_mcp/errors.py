@@ -100,3 +100,18 @@ class RateLimitedError(MCPError):
     def __init__(self, message: str, *, retry_after_s: float) -> None:
         super().__init__(f"{message}; retry in {max(1, round(retry_after_s))} s")
         self.retry_after_s = retry_after_s
+
+
+class EmbeddingModelMismatchError(EmbeddingError):
+    """The catalogue's vectors were made by another model than the one this server embeds with:
+    their distances to the query would be meaningless, so the search is refused."""
+
+    error_code = "EMBEDDING_MODEL_MISMATCH"
+
+    @classmethod
+    def for_models(cls, model: str, stored: str) -> EmbeddingModelMismatchError:
+        found = f"the catalogue holds vectors of {stored}" if stored else "none are stored"
+        return cls(
+            f"no product vectors for embedding model {model} ({found}): re-embed with "
+            "`python -m zava_mcp.seed --reembed`, or set ZAVA_EMBEDDING_MODEL to the stored model"
+        )

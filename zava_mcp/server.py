@@ -145,8 +145,8 @@ def build_services(state: AppState) -> None:
         "identity": IdentityService(ctx),
     }
     if state.embedder is not None:
-        state.services["products"] = ProductSearchService(
-            ctx, state.embedder, probes=state.settings.search_probes, metrics=state.metrics
+        state.services["products"] = ProductSearchService.from_settings(
+            ctx, state.embedder, state.settings, metrics=state.metrics
         )
 
 
@@ -429,14 +429,22 @@ def build_server(
         ],
         max_results: Annotated[int, Field(description="How many products", ge=1, le=50)] = 10,
         similarity_threshold: Annotated[
-            float, Field(description="Minimum cosine similarity, 0 to 1", ge=0.0, le=1.0)
+            float,
+            Field(
+                description="Minimum cosine similarity of meaning matches, 0 to 1 (keyword "
+                "matches are kept)",
+                ge=0.0,
+                le=1.0,
+            ),
         ] = 0.3,
         in_stock_only: Annotated[
             bool, Field(description="Only products in stock at the caller's stores")
         ] = False,
     ) -> ToolResult:
-        """Find products whose descriptions match a natural-language need (semantic search over
-        the catalogue), most similar first, with name, SKU, category, type and price."""
+        """Find products for a need in the customer's words, a product ("cordless drill") or a
+        job ("stop weeds growing between patio slabs"): meaning and keywords ranked together,
+        best first, the likeliest kinds of product leading, with name, SKU, category, type,
+        price and (in_stock_only) units in stock at the caller's stores."""
         service = state.services.get("products")
         if service is None:
             raise FeatureUnavailableError("semantic search is not configured on this server")

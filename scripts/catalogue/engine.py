@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from catalogue.uses import use_sentence
+
 Value = str | tuple[Any, ...]
 
 
@@ -121,6 +123,8 @@ def build_products(
                 continue
             seen_names.add(name)
             seen_descs.add(description)
+            # after the checks and with no draw of its own: every other field stays as it was
+            description = _tidy(f"{description} {use_sentence(spec.name)}")
             made += 1
             cost, base = _prices(rng, spec, factor)
             sku = f"{category.code}-{spec.code}-{made:04d}"

@@ -15,6 +15,7 @@ BENCHMARKS = (
     "seed",
     "store_performance",
     "vectors",
+    "search",
 )
 
 

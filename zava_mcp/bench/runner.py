@@ -25,6 +25,7 @@ from zava_mcp.bench.mcp import mcp_vs_direct, memory, replicas
 from zava_mcp.bench.processes import has_result_cache
 from zava_mcp.bench.report import headlines, targets, write_chart, write_json
 from zava_mcp.bench.rls import rls_overhead
+from zava_mcp.bench.search import search
 from zava_mcp.bench.seeding import seed, store_performance
 from zava_mcp.bench.vectors import vectors
 
@@ -37,6 +38,7 @@ RUNNERS: dict[str, Benchmark] = {
     "seed": seed,
     "store_performance": store_performance,
     "vectors": vectors,
+    "search": search,
 }
 assert tuple(RUNNERS) == BENCHMARKS
 

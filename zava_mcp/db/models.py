@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     ForeignKey,
@@ -26,7 +27,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 SCHEMA = "retail"
@@ -125,6 +126,14 @@ class Category(Base):
     name: Mapped[str] = mapped_column(Text, unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _created_at()
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english'::regconfig, name), 'B') || "
+            "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'D')",
+            persisted=True,
+        ),
+    )
 
 
 class ProductType(Base):
@@ -134,11 +143,24 @@ class ProductType(Base):
     category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("categories.id"), index=True)
     name: Mapped[str] = mapped_column(Text, unique=True)
     created_at: Mapped[datetime] = _created_at()
+    #: what the type is used for, in shoppers' words (embedded per model for search)
+    description: Mapped[str | None] = mapped_column(Text)
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english'::regconfig, name), 'B') || "
+            "setweight(to_tsvector('english'::regconfig, coalesce(description, '')), 'C')",
+            persisted=True,
+        ),
+    )
 
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (CheckConstraint("cost >= 0 AND base_price >= 0", name="non_negative_prices"),)
+    __table_args__ = (
+        CheckConstraint("cost >= 0 AND base_price >= 0", name="non_negative_prices"),
+        Index("ix_products_search_vector", "search_vector", postgresql_using="gin"),
+    )
 
     id: Mapped[uuid.UUID] = _pk()
     sku: Mapped[str] = mapped_column(Text, unique=True)
@@ -149,6 +171,15 @@ class Product(Base):
     cost: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     base_price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     created_at: Mapped[datetime] = _created_at()
+    #: full-text document for hybrid search (the name weighs most); read-only, generated
+    search_vector: Mapped[str] = mapped_column(
+        TSVECTOR,
+        Computed(
+            "setweight(to_tsvector('english'::regconfig, name), 'A') || "
+            "setweight(to_tsvector('english'::regconfig, description), 'C')",
+            persisted=True,
+        ),
+    )
 
 
 class Inventory(Base):
@@ -238,6 +269,19 @@ class ProductDescriptionEmbedding(Base):
     last_updated: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+    created_at: Mapped[datetime] = _created_at()
+
+
+class ProductTypeEmbedding(Base):
+    """One vector per product type and model: the type's name and uses, for hybrid search."""
+
+    __tablename__ = "product_type_embeddings"
+
+    product_type_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("product_types.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_name: Mapped[str] = mapped_column(Text, primary_key=True)
+    embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
     created_at: Mapped[datetime] = _created_at()
 
 

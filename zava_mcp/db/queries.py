@@ -532,7 +532,7 @@ def vector_literal(vector: list[float]) -> str:
     return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
-async def _set_probes(conn: AsyncConnection, probes: int, *, iterative: bool = False) -> None:
+async def set_probes(conn: AsyncConnection, probes: int, *, iterative: bool = False) -> None:
     driver = (await conn.get_raw_connection()).driver_connection
     assert driver is not None
     statements = [f"SET LOCAL ivfflat.probes = {int(probes)}"]
@@ -554,8 +554,9 @@ async def search_products(
     model: str,
     probes: int,
 ) -> list[ProductHit]:
-    """Nearest products by description through ``retail.search_products_by_description``."""
-    await _set_probes(conn, probes)
+    """Nearest products by description through ``retail.search_products_by_description`` (the
+    plain vector search of 0003; the service searches with :mod:`zava_mcp.db.search`)."""
+    await set_probes(conn, probes)
     rows = await conn.execute(
         text(
             "select product_id, sku, product_name, product_description, category_name, "
@@ -565,45 +566,3 @@ async def search_products(
         {"q": vector_literal(embedding), "t": threshold, "n": limit, "m": model},
     )
     return [ProductHit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), float(r[7])) for r in rows]
-
-
-async def search_products_in_stock(
-    conn: AsyncConnection,
-    embedding: list[float],
-    *,
-    threshold: float,
-    limit: int,
-    model: str,
-    probes: int,
-) -> list[ProductHit]:
-    """Nearest products with stock at the caller's stores (RLS narrows ``inventory``).
-
-    An ivfflat iterative scan keeps reading lists until ``limit`` rows pass the filter, so the
-    caller still gets up to ``limit`` results when much of the catalogue is out of stock.
-    """
-    await _set_probes(conn, probes, iterative=True)
-    rows = await conn.execute(
-        text(
-            "with nearest as materialized ("
-            "  select e.product_id,"
-            "         e.description_embedding OPERATOR(public.<=>) cast(:q as public.vector) as d,"
-            "         s.units"
-            "  from retail.product_description_embeddings e"
-            "  cross join lateral (select sum(i.stock_level) as units from retail.inventory i"
-            "                      where i.product_id = e.product_id and i.stock_level > 0) s"
-            "  where e.model_name = :m and s.units > 0"
-            "  order by e.description_embedding OPERATOR(public.<=>) cast(:q as public.vector)"
-            "  limit :n)"
-            "select p.id, p.sku, p.name, p.description, c.name, t.name, p.base_price, 1 - n.d,"
-            "       n.units "
-            "from nearest n join retail.products p on p.id = n.product_id "
-            "join retail.categories c on c.id = p.category_id "
-            "join retail.product_types t on t.id = p.product_type_id "
-            "where 1 - n.d >= :t order by n.d"
-        ),
-        {"q": vector_literal(embedding), "t": threshold, "n": limit, "m": model},
-    )
-    return [
-        ProductHit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), float(r[7]), int(r[8]))
-        for r in rows
-    ]

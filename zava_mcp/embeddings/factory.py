@@ -66,7 +66,9 @@ def build_embedder(settings: EmbeddingSettings) -> Embedder:
     if provider == "local":
         from zava_mcp.embeddings.local import LocalEmbedder
 
-        return LocalEmbedder(model, batch_size=batch_size or 64)
+        # settings objects from before ZAVA_EMBEDDING_THREADS: torch's own choice
+        threads = getattr(settings, "embedding_threads", None)
+        return LocalEmbedder(model, batch_size=batch_size or 64, num_threads=threads)
     if provider == "openai":
         from zava_mcp.embeddings.openai import OpenAIEmbedder
 

@@ -307,8 +307,11 @@ class LocalEmbedder:
             raise
 
     async def warm_up(self) -> None:
-        """Load the model now (in the worker thread) rather than on the first :meth:`embed`."""
+        """Load the model now (in the worker thread) rather than on the first :meth:`embed`,
+        and run one encode: torch's first forward pass sets up kernels and buffers, which
+        would otherwise land on the first caller."""
         await self._run(self._load)
+        await self._run(self._encode_batch, ["warm up"])
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         prepared = prepare_texts(texts)

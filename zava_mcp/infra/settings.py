@@ -95,7 +95,36 @@ class Settings(BaseSettings):
     azure_openai_api_version: str | None = None
     embedding_batch_size: int | None = Field(default=None, ge=1, le=2048)
     embedding_timeout_s: float | None = Field(default=None, gt=0)
+    embedding_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="torch threads of the local model (one query gains nothing from more, and "
+        "more threads spin-wait when other processes hold the cores)",
+    )
     search_probes: int = Field(default=10, ge=1, le=1000, description="ivfflat.probes per query")
+    search_mode: Literal["hybrid", "vector", "text"] = Field(
+        default="hybrid",
+        description="hybrid (vectors fused with full-text search), vector or text (one ranking)",
+    )
+    search_type_weight: float = Field(
+        default=0.5, ge=0, le=10, description="Weight of the product type's similarity (hybrid)"
+    )
+    search_text_weight: float = Field(
+        default=0.25, ge=0, le=10, description="Weight of the full-text rank, w / (k + rank)"
+    )
+    search_rrf_k: int = Field(
+        default=10, ge=1, le=1000, description="Rank constant k of the full-text term"
+    )
+    search_type_spread: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="Score taken off each further product of a type, so other types show",
+    )
+    search_candidates: int = Field(
+        default=100, ge=1, le=500, description="Candidates taken from each ranking"
+    )
 
     # --- identity ---------------------------------------------------------------------------
     auth_mode: Literal["dev", "header", "jwt"] = "dev"

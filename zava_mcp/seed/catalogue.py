@@ -60,6 +60,7 @@ class ProductType:
     id: uuid.UUID
     category_id: uuid.UUID
     name: str
+    description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,12 @@ def load_catalogue(seed_dir: Path = DEFAULT_SEED_DIR) -> Catalogue:
     ]
     category_ids = {c.name: c.id for c in categories}
     product_types = [
-        ProductType(stable_id("product_type", r["name"]), category_ids[r["category"]], r["name"])
+        ProductType(
+            stable_id("product_type", r["name"]),
+            category_ids[r["category"]],
+            r["name"],
+            r.get("description") or None,
+        )
         for r in _rows(seed_dir / "product_types.csv")
     ]
     type_ids = {t.name: t.id for t in product_types}

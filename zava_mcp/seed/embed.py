@@ -1,4 +1,5 @@
-"""The seed's embeddings step: vectors for every product description, then a fresh ivfflat index.
+"""The seed's embeddings step: vectors for every product description and every product type's
+uses, then a fresh ivfflat index.
 
 Smaller models are zero-padded to 1536 dimensions (cosine similarity is unchanged); each row
 records its model, so a new model (``--reembed``) never mixes with the old one in a search.
@@ -45,6 +46,10 @@ async def embed_catalogue(
         await conn.execute(
             "delete from retail.product_description_embeddings where model_name = $1", model
         )
+        await conn.execute(
+            "delete from retail.product_type_embeddings where model_name = $1", model
+        )
+    types = await embed_product_types(conn, embedder)
     todo = await conn.fetch(
         "select p.id, p.name, p.description from retail.products p "
         "where not exists (select 1 from retail.product_description_embeddings e "
@@ -52,6 +57,10 @@ async def embed_catalogue(
         model,
     )
     if not todo:
+        if types:
+            await conn.execute(
+                "update retail.data_version set version = version + 1, changed_at = now()"
+            )
         return EmbedReport(model, 0, time.perf_counter() - started, None)
     bar = progress_bar("embedding", unit=" products", total=len(todo), enabled=progress)
     try:
@@ -73,6 +82,33 @@ async def embed_catalogue(
     lists = await rebuild_index(conn)
     await conn.execute("update retail.data_version set version = version + 1, changed_at = now()")
     return EmbedReport(model, len(todo), time.perf_counter() - started, lists)
+
+
+def product_type_text(name: str, description: str | None) -> str:
+    return f"{name}: {description}" if description else name
+
+
+async def embed_product_types(conn: asyncpg.Connection, embedder: Embedder) -> int:
+    """Vectors for product types that have none for ``embedder``'s model (61: one batch)."""
+    model = embedder.model_name
+    todo = await conn.fetch(
+        "select t.id, t.name, t.description from retail.product_types t "
+        "where not exists (select 1 from retail.product_type_embeddings e "
+        "                  where e.product_type_id = t.id and e.model_name = $1) order by t.name",
+        model,
+    )
+    if not todo:
+        return 0
+    vectors = await embedder.embed([product_type_text(r["name"], r["description"]) for r in todo])
+    await conn.executemany(
+        "insert into retail.product_type_embeddings (product_type_id, model_name, embedding) "
+        "values ($1, $2, cast($3 as public.vector))",
+        [
+            (r["id"], model, "[" + ",".join(f"{x:.7g}" for x in v) + "]")
+            for r, v in zip(todo, vectors, strict=True)
+        ],
+    )
+    return len(todo)
 
 
 async def rebuild_index(conn: asyncpg.Connection) -> int:

@@ -22,6 +22,7 @@ ALL_TABLES = (
     "inventory",
     "customers",
     "product_description_embeddings",
+    "product_type_embeddings",
     "products",
     "product_types",
     "categories",
@@ -170,8 +171,8 @@ async def _load_catalogue(
     await _copy(
         conn,
         "product_types",
-        ("id", "category_id", "name"),
-        [(t.id, t.category_id, t.name) for t in catalogue.product_types],
+        ("id", "category_id", "name", "description"),
+        [(t.id, t.category_id, t.name, t.description) for t in catalogue.product_types],
         report,
         bar,
     )
