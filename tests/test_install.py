@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +21,8 @@ from tests.servers import wait_http
 from zava_mcp.infra.embedded import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
+NOT_SOURCE = (".git", ".venv", ".zava", "build", "*.egg-info", "bench-results", "__pycache__")
+NOT_SOURCE += (".pytest_cache", ".mypy_cache", ".ruff_cache")
 
 
 def test_every_package_is_listed_in_pyproject() -> None:
@@ -70,11 +73,15 @@ def installed(tmp_path: Path) -> Iterator[tuple[Path, Path, dict[str, str]]]:
             "TRANSFORMERS_OFFLINE": "1",
         }
     )
+    # a copy of the tree, like an sdist: setuptools builds in place, and a build/ folder left in
+    # the checkout would put stale modules into later wheels
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     # not editable: pip builds a wheel (without build isolation, so offline) and installs it
     _run(
         [
             *(str(bin_dir / "python"), "-m", "pip", "install", "-q", "--no-deps", "--no-index"),
-            *("--no-build-isolation", str(ROOT)),
+            *("--no-build-isolation", str(source)),
         ],
         cwd=work,
         env=env,
