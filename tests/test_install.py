@@ -19,6 +19,7 @@ from fastmcp import Client
 
 from tests.servers import wait_http
 from zava_mcp.infra.embedded import free_port
+from zava_mcp.seed.catalogue import load_catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
 NOT_SOURCE = (".git", ".venv", ".zava", "build", "*.egg-info", "bench-results", "__pycache__")
@@ -128,8 +129,10 @@ def test_wheel_install_migrates_seeds_and_serves(
         env=env,
         timeout=300,
     )
+    # the default dev identity and the client configurations both come from the catalogue
+    store_manager = next(m for m in load_catalogue().managers if m.access_level == "store")
     clients = _run([cli, "clients"], cwd=work, env=env, timeout=60)
-    assert "zava" in clients.lower() and "mcp" in clients.lower(), clients
+    assert str(store_manager.id) in clients, clients
 
     port = free_port()
     serve_env = {**env, "ZAVA_AUTH_MODE": "dev", "ZAVA_HOST": "127.0.0.1", "ZAVA_PORT": str(port)}
@@ -153,7 +156,8 @@ def test_wheel_install_migrates_seeds_and_serves(
                 return result.structured_content
 
         me = asyncio.run(whoami())
-        assert me.get("access_level") in {"store", "region", "head_office"}, me
+        assert me.get("access_level") == "store", me
+        assert me.get("manager_id") == str(store_manager.id), me
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
