@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The checkout, not package data: the bench is dev tooling that runs only from a clone (it renders
+# scripts/nginx.conf, reads the eval set in tests/data, writes bench-results/). Installed
+# packages read their data with importlib.resources; the bench belongs outside the package.
 ROOT = Path(__file__).resolve().parents[2]
 
 BENCHMARKS = (

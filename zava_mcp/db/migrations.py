@@ -1,7 +1,12 @@
-"""Run the Alembic revisions programmatically (the same ones `alembic upgrade head` runs)."""
+"""Run the Alembic revisions programmatically (the same ones `alembic upgrade head` runs).
+
+The revisions live in the top-level ``migrations/`` folder and ship inside the wheel as the
+``zava_mcp._migrations`` package, so an installed zava-mcp migrates without a checkout.
+"""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -10,12 +15,24 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL
 
-ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS_PACKAGE = "zava_mcp._migrations"
+
+
+def script_location() -> Path:
+    """The folder holding env.py and versions/, from the installed package."""
+    folder = files(MIGRATIONS_PACKAGE)
+    # Alembic loads env.py and the revisions from real files; pip always installs them as files
+    # (a zipped install would need extracting the whole tree, which nothing here does)
+    if not isinstance(folder, Path):
+        raise RuntimeError(f"{MIGRATIONS_PACKAGE} is not installed as files: {folder}")
+    return folder
 
 
 def alembic_config(url: URL | None = None) -> Config:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    # No alembic.ini: its options only matter to the alembic CLI run in a checkout
+    config = Config()
+    config.set_main_option("script_location", str(script_location()))
+    config.set_main_option("path_separator", "os")
     config.attributes["configure_logging"] = False
     if url is not None:
         config.attributes["url"] = url

@@ -11,7 +11,7 @@ from pydantic import ValidationError as PydanticValidationError
 from zava_mcp.db.urls import resolve_urls
 from zava_mcp.errors import MCPError
 from zava_mcp.infra.settings import Settings, asyncpg_dsn, settings_error
-from zava_mcp.seed.catalogue import DEFAULT_SEED_DIR, CatalogueError, load_catalogue
+from zava_mcp.seed.catalogue import CatalogueError, load_catalogue
 from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.seed.loader import SeedReport, connect, seed
 
@@ -41,7 +41,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> SeedReport:
     if not 0.001 <= args.scale <= 100:
         raise SystemExit("--scale must be between 0.001 and 100")
     urls = await asyncio.to_thread(resolve_urls, settings)
-    catalogue = load_catalogue(DEFAULT_SEED_DIR)
+    catalogue = load_catalogue()
     progress = not args.no_progress  # a bar on a terminal, progress lines otherwise
     conn = await connect(asyncpg_dsn(urls.admin))
     try:

@@ -1,4 +1,7 @@
-"""Read the catalogue data files in the top-level ``seed/`` folder into typed rows.
+"""Read the catalogue data files into typed rows.
+
+The CSVs live in the top-level ``seed/`` folder and ship inside the wheel as the
+``zava_mcp._seed`` package; ``load_catalogue()`` reads them with importlib.resources.
 
 Every catalogue row gets a deterministic UUID (uuid5 of its natural key), so identities such as
 a store manager's id are the same on every machine and in every seed.
@@ -7,13 +10,15 @@ a store manager's id are the same on every machine and in every seed.
 from __future__ import annotations
 
 import csv
+import io
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 NAMESPACE = uuid.UUID("6f0f7c7e-4f1e-4c1b-9d3a-2a7f5e0c1d00")
-DEFAULT_SEED_DIR = Path(__file__).resolve().parents[2] / "seed"
+SEED_PACKAGE = "zava_mcp._seed"
 
 
 def stable_id(kind: str, key: str) -> uuid.UUID:
@@ -90,14 +95,18 @@ class CatalogueError(ValueError):
     pass
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
+def _rows(path: Traversable) -> list[dict[str, str]]:
+    if not path.is_file():
         raise CatalogueError(f"catalogue file missing: {path}")
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    # bytes, so quoted fields keep their line endings as csv expects (newline="")
+    text = path.read_bytes().decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
-def load_catalogue(seed_dir: Path = DEFAULT_SEED_DIR) -> Catalogue:
+def load_catalogue(seed_dir: Traversable | None = None) -> Catalogue:
+    """The catalogue in ``seed_dir`` (any folder, e.g. a test's), by default the packaged one."""
+    if seed_dir is None:
+        seed_dir = files(SEED_PACKAGE)
     regions = [
         Region(stable_id("region", r["code"]), r["code"], r["name"])
         for r in _rows(seed_dir / "regions.csv")

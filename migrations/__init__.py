@@ -1,0 +1,1 @@
+"""Alembic revisions; shipped in the wheel as ``zava_mcp._migrations`` (see pyproject.toml)."""
