@@ -5,25 +5,14 @@ from __future__ import annotations
 from zava_mcp.db import queries
 from zava_mcp.db.identity import Identity
 from zava_mcp.errors import ValidationError
+from zava_mcp.security.policy import AGENT_RELATIONS
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import ColumnSchema, ForeignKeySchema, TableSchema, TableSchemas
 
-#: the tables the agent is meant to query; the role may read a few more that serve the server
-#: itself (data_version, the search embeddings), and managers it may not read at all: the schema
-#: tool neither lists those nor shows foreign keys into them
-DESCRIBED_TABLES = frozenset(
-    {
-        "regions",
-        "stores",
-        "categories",
-        "product_types",
-        "products",
-        "customers",
-        "inventory",
-        "orders",
-        "order_items",
-    }
-)
+#: the tables the agent is meant to query (the guard's list); the role may read a few more that
+#: serve the server itself (data_version, the search embeddings), and managers it may not read at
+#: all: the schema tool neither lists those nor shows foreign keys into them
+DESCRIBED_TABLES = AGENT_RELATIONS
 
 
 def normalise_table_name(name: str) -> str:
