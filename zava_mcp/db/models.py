@@ -43,9 +43,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: Tables whose rows belong to a store; RLS is enabled and forced on each.
-TENANT_TABLES = ("stores", "customers", "inventory", "orders", "order_items")
-
 
 class Base(DeclarativeBase):
     metadata = MetaData(schema=SCHEMA, naming_convention=NAMING_CONVENTION)
