@@ -12,10 +12,10 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import LocalEmbedder
+from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
 from zava_mcp.infra.settings import asyncpg_dsn
 from zava_mcp.security.binding import read_identity_key

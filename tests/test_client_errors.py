@@ -166,7 +166,7 @@ def test_every_error_code_is_in_the_list_and_the_readme() -> None:
     raised = {
         cls.error_code
         for cls in vars(errors_module).values()
-        if isinstance(cls, type) and issubclass(cls, errors_module.MCPError)
+        if isinstance(cls, type) and issubclass(cls, errors_module.ZavaError)
     }
     source = "\n".join(p.read_text() for p in (ROOT / "zava_mcp").rglob("*.py"))
     raised |= set(re.findall(r'error_code="([A-Z_]+)"', source))

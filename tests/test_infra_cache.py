@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from zava_mcp.db.identity import Identity
+from zava_mcp.identity import Identity
 from zava_mcp.infra.cache import ANONYMOUS, CacheKey, QueryCache, make_key
 from zava_mcp.infra.metrics import Metrics
 

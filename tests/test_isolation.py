@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import manager_identity
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.session import Database
 from zava_mcp.errors import AuthenticationError
+from zava_mcp.identity import Identity
 from zava_mcp.seed.catalogue import Catalogue
 
 COUNTED = ("stores", "customers", "inventory", "orders", "order_items")

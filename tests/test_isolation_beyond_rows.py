@@ -25,7 +25,7 @@ from tests.conftest import app_database, manager_identity
 from tests.servers import database_env, mcp_server_process
 from zava_mcp.db import queries
 from zava_mcp.db.session import Database, PoolConfig
-from zava_mcp.errors import MCPError
+from zava_mcp.errors import ZavaError
 from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.security import policy
@@ -101,7 +101,7 @@ async def test_kept_statements_are_invisible_without_the_guard(one_connection: D
         "select statement from pg_prepared_statement()",
         "select statement from pg_catalog.pg_prepared_statements",
     ):
-        with pytest.raises(MCPError, match="permission denied"):
+        with pytest.raises(ZavaError, match="permission denied"):
             async with one_connection.unit_of_work(manager_identity("sm-leeds")) as conn:
                 await queries.run_read_query(
                     conn, sql, max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
@@ -256,7 +256,7 @@ async def test_temp_files_and_recursive_ctes_are_bounded(app_db: Database) -> No
     )
     # the data layer alone (repeat is not on the guard's list): the database stops each one
     for sql, code in ((temp_heavy, "RESOURCE_LIMIT"), (recursive_wide, "RESOURCE_LIMIT")):
-        with pytest.raises(MCPError) as info:
+        with pytest.raises(ZavaError) as info:
             async with app_db.unit_of_work(
                 manager_identity("ho-1"), statement_timeout_ms=60_000
             ) as conn:

@@ -22,9 +22,9 @@ from tests.conftest import app_database, manager_identity
 from tests.test_guard import ATTACK_CORPUS
 from zava_mcp.db import queries
 from zava_mcp.db.audit import verify_chain
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.session import Database, PoolConfig
-from zava_mcp.errors import MCPError, QueryRejectedError
+from zava_mcp.errors import QueryRejectedError, ZavaError
+from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue
@@ -318,7 +318,7 @@ async def test_database_refuses_identity_changes_with_the_guard_bypassed(
     store_only = stores_of(catalogue, "sm-leeds")
     for template in IDENTITY_ATTACKS:
         sql = template.format(ho=ho)
-        with pytest.raises(MCPError) as info:
+        with pytest.raises(ZavaError) as info:
             async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
                 await queries.run_read_query(
                     conn, sql, max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
@@ -333,7 +333,7 @@ async def test_database_refuses_identity_changes_with_the_guard_bypassed(
 async def test_data_layer_never_runs_a_set_statement(app_db: Database) -> None:
     """A SET slipped past the guard is not run: every statement runs inside the bounded
     wrapper, where only a query parses."""
-    with pytest.raises(MCPError, match="QUERY_ERROR"):
+    with pytest.raises(ZavaError, match="QUERY_ERROR"):
         async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
             await queries.run_read_query(
                 conn, "set role zava_owner", max_rows=1, max_cell_bytes=10, max_response_bytes=100

@@ -12,9 +12,9 @@ import pytest
 
 from zava_mcp.auth import token_time_problem
 from zava_mcp.db.audit import MAX_ARGUMENTS_BYTES, canonical_arguments
-from zava_mcp.db.identity import Identity
 from zava_mcp.errors import RateLimitedError
 from zava_mcp.health import ThrottledProbe
+from zava_mcp.identity import Identity
 from zava_mcp.pipeline import CallerLimits
 
 NOW = 1_800_000_000.0

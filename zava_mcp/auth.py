@@ -18,8 +18,8 @@ from fastmcp.server.dependencies import get_access_token, get_http_request
 from loguru import logger
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from zava_mcp.db.identity import Identity
 from zava_mcp.errors import AuthenticationError, ConfigurationError
+from zava_mcp.identity import Identity
 from zava_mcp.infra.settings import Settings
 
 IDENTITY_HEADER = b"x-rls-user-id"

@@ -16,9 +16,9 @@ from fastmcp.exceptions import ValidationError as FastMCPValidationError
 from fastmcp.server.middleware import Middleware, MiddlewareContext
 from pydantic import ValidationError as PydanticValidationError
 
-from zava_mcp.errors import MCPError
 from zava_mcp.errors import NotFoundError as NotFoundMCPError
 from zava_mcp.errors import ValidationError as InvalidArguments
+from zava_mcp.errors import ZavaError
 
 #: every code a client can see, with what it means (the README's table says the same)
 ERROR_CODES: dict[str, str] = {
@@ -101,14 +101,14 @@ class CallerError(ToolError):
     error itself, so the call pipeline reads the code by type. Expected refusals log at DEBUG:
     the call's own INFO line already names the code."""
 
-    def __init__(self, error: MCPError) -> None:
+    def __init__(self, error: ZavaError) -> None:
         level = logging.ERROR if error.error_code == "INTERNAL_ERROR" else logging.DEBUG
         super().__init__(coded(error.error_code, error.message), log_level=level)
         self.error = error
         self.code = error.error_code
 
 
-def tool_error(exc: MCPError) -> CallerError:
+def tool_error(exc: ZavaError) -> CallerError:
     """A typed error as the tool error the client sees."""
     return CallerError(exc)
 
@@ -150,7 +150,7 @@ CLIENT_CODES = frozenset(
 CODED_ERRORS = (CallerError, ClientRequestError, CodedResourceError)
 
 
-def resource_error(exc: MCPError) -> Exception:
+def resource_error(exc: ZavaError) -> Exception:
     """A typed error as a resource read or prompt error: the client sees ``[CODE] message``
     (FastMCP would otherwise mask it as "Error reading resource" and log a traceback at
     ERROR)."""

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError as PydanticValidationError
 
-from zava_mcp.errors import MCPError
+from zava_mcp.errors import ZavaError
 from zava_mcp.infra.settings import Settings, settings_error
 
 
@@ -282,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = Settings()
         setup_logging(settings, stdio=getattr(args, "transport", None) == "stdio")
         return int(args.handler(args, settings))
-    except MCPError as exc:
+    except ZavaError as exc:
         print(f"zava-mcp: {exc}", file=sys.stderr)
         return 2
     except PydanticValidationError as exc:

@@ -10,7 +10,7 @@ from typing import Any
 import httpx2
 
 from zava_mcp.call_errors import coded, one_line
-from zava_mcp.errors import MCPError
+from zava_mcp.errors import ZavaError
 
 _DESCRIPTION = re.compile(r'error_description="([^"]*)"')
 
@@ -78,7 +78,7 @@ def call_failure(exc: BaseException, url: str, refused: tuple[int, str] | None =
     """Why a call to the MCP server at ``url`` failed, as ``[CODE] message``; ``refused`` is the
     last HTTP error response seen (:class:`RefusalRecorder`)."""
     for cause in causes(exc):
-        if isinstance(cause, MCPError):
+        if isinstance(cause, ZavaError):
             return str(cause)
         status = _refusal(getattr(cause, "response", None)) or refused
         if status is not None:
@@ -110,7 +110,7 @@ def call_failure(exc: BaseException, url: str, refused: tuple[int, str] | None =
 def describe(exc: BaseException) -> str:
     """Any failure as one line: a typed error as it is, otherwise the innermost cause."""
     for cause in causes(exc):
-        if isinstance(cause, MCPError):
+        if isinstance(cause, ZavaError):
             return str(cause)
     for cause in causes(exc):
         # what the commands connect to is the database (the call command has its own wording)

@@ -7,7 +7,7 @@ connection details: they are shown to the model and the user as they are.
 from __future__ import annotations
 
 
-class MCPError(Exception):
+class ZavaError(Exception):
     """Base class: a failure the caller may see, with a stable code."""
 
     error_code = "INTERNAL_ERROR"
@@ -23,11 +23,11 @@ class MCPError(Exception):
         return f"[{self.error_code}] {self.message}"
 
 
-class ConfigurationError(MCPError):
+class ConfigurationError(ZavaError):
     error_code = "CONFIGURATION_ERROR"
 
 
-class DatabaseError(MCPError):
+class DatabaseError(ZavaError):
     error_code = "DATABASE_ERROR"
 
 
@@ -49,39 +49,39 @@ class QueryTimeoutError(DatabaseError):
     error_code = "QUERY_TIMEOUT"
 
 
-class QueryRejectedError(MCPError):
+class QueryRejectedError(ZavaError):
     """The SQL guard refused the query; the message names the construct."""
 
     error_code = "QUERY_REJECTED"
 
 
-class QueryError(MCPError):
+class QueryError(ZavaError):
     """The database refused a query the guard let through (bad column, type error...)."""
 
     error_code = "QUERY_ERROR"
 
 
-class ValidationError(MCPError):
+class ValidationError(ZavaError):
     error_code = "VALIDATION_ERROR"
 
 
-class AuthenticationError(MCPError):
+class AuthenticationError(ZavaError):
     error_code = "UNAUTHENTICATED"
 
 
-class AuthorizationError(MCPError):
+class AuthorizationError(ZavaError):
     error_code = "FORBIDDEN"
 
 
-class NotFoundError(MCPError):
+class NotFoundError(ZavaError):
     error_code = "NOT_FOUND"
 
 
-class EmbeddingError(MCPError):
+class EmbeddingError(ZavaError):
     error_code = "EMBEDDING_ERROR"
 
 
-class FeatureUnavailableError(MCPError):
+class FeatureUnavailableError(ZavaError):
     error_code = "UNAVAILABLE"
 
 
@@ -91,7 +91,7 @@ class ResourceLimitError(DatabaseError):
     error_code = "RESOURCE_LIMIT"
 
 
-class RateLimitedError(MCPError):
+class RateLimitedError(ZavaError):
     """The caller has too many calls in flight or made too many this minute."""
 
     error_code = "RATE_LIMITED"

@@ -10,7 +10,7 @@ from typing import Any
 from zava_mcp.db import queries
 from zava_mcp.db.migrations import head_revision
 from zava_mcp.db.session import Database
-from zava_mcp.errors import MCPError
+from zava_mcp.errors import ZavaError
 
 
 async def readiness(db: Database | None) -> tuple[bool, dict[str, Any]]:
@@ -32,7 +32,7 @@ async def readiness(db: Database | None) -> tuple[bool, dict[str, Any]]:
             "current": revision,
             "expected": expected,
         }
-    except MCPError as exc:
+    except ZavaError as exc:
         checks["database"] = {"ok": False, "error": exc.error_code}
     ready = all(check.get("ok") for check in checks.values()) and "migrations" in checks
     return ready, checks

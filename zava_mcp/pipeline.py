@@ -32,9 +32,14 @@ from zava_mcp.call_errors import (
 )
 from zava_mcp.db import audit, queries
 from zava_mcp.db.audit import AuditRecord
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.session import Database
-from zava_mcp.errors import AuthenticationError, FeatureUnavailableError, MCPError, RateLimitedError
+from zava_mcp.errors import (
+    AuthenticationError,
+    FeatureUnavailableError,
+    RateLimitedError,
+    ZavaError,
+)
+from zava_mcp.identity import Identity
 from zava_mcp.infra.metrics import Metrics
 
 _CALLER: ContextVar[Identity | None] = ContextVar("zava_caller", default=None)
@@ -53,7 +58,7 @@ def error_code(exc: BaseException) -> str:
     for candidate in (exc, exc.__cause__):
         if isinstance(candidate, CODED_ERRORS):
             return candidate.code
-        if isinstance(candidate, MCPError):
+        if isinstance(candidate, ZavaError):
             return candidate.error_code
     if isinstance(exc, ValidationError):
         return "VALIDATION_ERROR"
@@ -192,7 +197,7 @@ class CallPipeline(Middleware):
         what: str,
         label: str,
         *,
-        translate: Callable[[MCPError], Exception],
+        translate: Callable[[ZavaError], Exception],
     ) -> Any:
         arguments = getattr(context.message, "arguments", None) or {}
         request_id = uuid.uuid4().hex[:16]
@@ -212,7 +217,7 @@ class CallPipeline(Middleware):
             return response
         except Exception as exc:
             code = error_code(exc)
-            if isinstance(exc, MCPError):
+            if isinstance(exc, ZavaError):
                 raise translate(exc) from None
             raise
         finally:
@@ -241,7 +246,9 @@ class CallPipeline(Middleware):
             raise FeatureUnavailableError("the server is starting or stopping; try again")
         return resolve()
 
-    async def _record(self, translate: Callable[[MCPError], Exception], entry: AuditRecord) -> None:
+    async def _record(
+        self, translate: Callable[[ZavaError], Exception], entry: AuditRecord
+    ) -> None:
         db = self.audit_db()
         if db is None:
             return
@@ -254,7 +261,7 @@ class CallPipeline(Middleware):
                 # Fail closed: a call we could not audit returns no data. (A call that failed
                 # already returned nothing; its own, more useful error stands.)
                 raise translate(
-                    MCPError(
+                    ZavaError(
                         "the call could not be recorded; try again shortly",
                         error_code="AUDIT_UNAVAILABLE",
                     )

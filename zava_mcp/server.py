@@ -33,12 +33,12 @@ from zava_mcp.call_errors import (
     tool_error,
 )
 from zava_mcp.db import audit
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.posture import check_posture, failures, render
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import Embedder, build_embedder
-from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, MCPError
+from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, ZavaError
 from zava_mcp.health import ThrottledProbe, readiness
+from zava_mcp.identity import Identity
 from zava_mcp.infra.cache import QueryCache
 from zava_mcp.infra.logging import register_secret
 from zava_mcp.infra.metrics import Metrics, metrics_endpoint, sqlalchemy_pool_stats
@@ -174,13 +174,13 @@ def tool_errors(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return await fn(*args, **kwargs)
-        except MCPError as exc:
+        except ZavaError as exc:
             raise tool_error(exc) from None
         except ToolError:
             raise
         except Exception:
             logger.exception("unexpected failure in tool {}", fn.__name__)
-            raise tool_error(MCPError("the server hit an unexpected error")) from None
+            raise tool_error(ZavaError("the server hit an unexpected error")) from None
 
     return wrapper
 
@@ -481,7 +481,7 @@ def build_server(
             out = await state.service("schema").get_table_schemas(
                 identity=caller(), table_names=[table]
             )
-        except MCPError as exc:
+        except ZavaError as exc:
             raise resource_error(exc) from None
         return out.tables[0].model_dump_json(indent=2)
 
@@ -506,7 +506,7 @@ async def _check_data_version(state: AppState) -> None:
     try:
         async with state.query_db.unit_of_work(None) as conn:
             version = await queries.fetch_data_version(conn)
-    except MCPError as exc:
+    except ZavaError as exc:
         logger.warning("data version check failed: {}", exc.error_code)
         return
     if version is not None and state.cache.clear_if_generation_changed(version):

@@ -25,9 +25,9 @@ from zava_mcp.bench.load import mcp_transport
 from zava_mcp.bench.processes import mcp_server
 from zava_mcp.bench.report import Target
 from zava_mcp.bench.workload import head_office
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import LocalEmbedder
+from zava_mcp.identity import Identity
 from zava_mcp.infra.settings import Settings
 from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.services.base import Limits, ServiceContext

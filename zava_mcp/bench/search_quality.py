@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from zava_mcp.bench.config import ROOT
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.search import SearchMode
+from zava_mcp.identity import Identity
 from zava_mcp.services.products import ProductSearchService
 
 EVAL_SET = ROOT / "tests" / "data" / "search_tasks.json"

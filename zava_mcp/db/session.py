@@ -29,16 +29,16 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from zava_mcp.db.identity import Identity
 from zava_mcp.errors import (
     DatabaseError,
     DatabaseUnavailableError,
-    MCPError,
     PoolTimeoutError,
     QueryError,
     QueryTimeoutError,
     ResourceLimitError,
+    ZavaError,
 )
+from zava_mcp.identity import Identity
 from zava_mcp.security.binding import signed_identity
 from zava_mcp.security.policy import IDENTITY_SETTING
 
@@ -135,9 +135,9 @@ CONNECTION_LOST = (
 )
 
 
-def translate_error(exc: BaseException) -> MCPError:
+def translate_error(exc: BaseException) -> ZavaError:
     """Map a driver or pool failure to a typed error with a short, safe message."""
-    if isinstance(exc, MCPError):
+    if isinstance(exc, ZavaError):
         return exc
     if isinstance(exc, sqlalchemy.exc.TimeoutError):
         return PoolTimeoutError("all database connections are busy; try again shortly")
@@ -265,7 +265,7 @@ class Database:
                 raise
             await driver.execute("COMMIT")
             ended = True
-        except MCPError:
+        except ZavaError:
             raise
         except (
             sqlalchemy.exc.SQLAlchemyError,

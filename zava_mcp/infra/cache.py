@@ -24,7 +24,7 @@ from typing import Any, Final, TypeVar, cast
 
 from cachetools import TTLCache
 
-from zava_mcp.db.identity import Identity
+from zava_mcp.identity import Identity
 from zava_mcp.infra.metrics import Metrics
 
 __all__ = ["ANONYMOUS", "CacheKey", "QueryCache", "make_key"]

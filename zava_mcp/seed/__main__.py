@@ -9,7 +9,7 @@ import sys
 from pydantic import ValidationError as PydanticValidationError
 
 from zava_mcp.db.urls import resolve_urls
-from zava_mcp.errors import MCPError
+from zava_mcp.errors import ZavaError
 from zava_mcp.infra.settings import Settings, asyncpg_dsn, settings_error
 from zava_mcp.seed.catalogue import CatalogueError, load_catalogue
 from zava_mcp.seed.embed import embed_catalogue
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         report = asyncio.run(run(args, Settings()))
-    except (MCPError, CatalogueError) as exc:
+    except (ZavaError, CatalogueError) as exc:
         print(f"seed failed: {exc}", file=sys.stderr)
         return 2
     except PydanticValidationError as exc:

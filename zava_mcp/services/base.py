@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.session import Database
+from zava_mcp.identity import Identity
 from zava_mcp.infra.cache import QueryCache, make_key
 from zava_mcp.infra.querymon import QueryMonitor
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from zava_mcp.db import queries
-from zava_mcp.db.identity import Identity
 from zava_mcp.errors import AuthenticationError
+from zava_mcp.identity import Identity
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import StoreSummary, WhoAmI
 

@@ -13,10 +13,10 @@ import time
 from cachetools import LRUCache
 
 from zava_mcp.db import search as search_queries
-from zava_mcp.db.identity import Identity
 from zava_mcp.db.search import Fusion, SearchMode
 from zava_mcp.embeddings.base import Embedder
 from zava_mcp.errors import ValidationError
+from zava_mcp.identity import Identity
 from zava_mcp.infra.metrics import Metrics
 from zava_mcp.infra.settings import Settings
 from zava_mcp.services.base import ServiceContext

@@ -9,7 +9,7 @@ from cachetools import LRUCache
 
 from zava_mcp.db import queries
 from zava_mcp.db.guard import GuardedQuery, check_query
-from zava_mcp.db.identity import Identity
+from zava_mcp.identity import Identity
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import QueryResult
 

@@ -8,8 +8,8 @@ import uuid
 from typing import Literal
 
 from zava_mcp.db import queries
-from zava_mcp.db.identity import Identity
 from zava_mcp.errors import AuthorizationError
+from zava_mcp.identity import Identity
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import (
     CategorySales,
