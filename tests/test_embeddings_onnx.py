@@ -1,0 +1,71 @@
+"""The one-query fast path: the packaged model's transformer exported to ONNX Runtime gives the
+same vectors as torch (so stored vectors stay valid), and only the shapes it supports take it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import numpy as np
+import pytest_asyncio
+
+from zava_mcp.embeddings import LocalEmbedder, packaged_model_path
+
+TEXTS = [
+    "cordless drill",
+    "something to cut tiles",
+    "Stop the draught under the door!",
+    "Hexmoor 18V brushless hammer-drill kit (2 x 2.0Ah), £149.99",
+    "weedkiller " * 400,  # longer than the model's 256 tokens: truncated the same way
+]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def fast() -> AsyncIterator[LocalEmbedder]:
+    model = LocalEmbedder(num_threads=1)
+    await model.warm_up()
+    yield model
+    await model.aclose()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def torch_only() -> AsyncIterator[LocalEmbedder]:
+    model = LocalEmbedder(num_threads=1, runtime="torch")
+    await model.warm_up()
+    yield model
+    await model.aclose()
+
+
+async def test_queries_run_on_onnx_with_torchs_vectors(
+    fast: LocalEmbedder, torch_only: LocalEmbedder
+) -> None:
+    assert fast.runtime == "onnx"
+    assert torch_only.runtime == "torch"
+    for text in TEXTS:  # one at a time, as a search embeds its query
+        ours, theirs = np.array(await fast.embed([text])), np.array(await torch_only.embed([text]))
+        assert np.abs(ours - theirs).max() < 1e-5, text
+    # a padded batch: the attention mask must keep padding out of the mean
+    ours, theirs = np.array(await fast.embed(TEXTS)), np.array(await torch_only.embed(TEXTS))
+    assert np.abs(ours - theirs).max() < 1e-5
+    assert fast.model_name == torch_only.model_name  # same vectors, same label: no re-embed
+
+
+async def test_other_model_shapes_stay_on_torch(tmp_path: Path) -> None:
+    model_dir = tmp_path / "cls-pooled"
+    shutil.copytree(packaged_model_path(), model_dir)
+    pooling = model_dir / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    if "pooling_mode" in config:
+        config["pooling_mode"] = "cls"
+    else:
+        config.update(pooling_mode_mean_tokens=False, pooling_mode_cls_token=True)
+    pooling.write_text(json.dumps(config))
+    model = LocalEmbedder(model_dir, num_threads=1)
+    try:
+        await model.warm_up()
+        assert model.runtime == "torch"
+        assert len(await model.embed(["cordless drill"])) == 1
+    finally:
+        await model.aclose()
