@@ -21,12 +21,12 @@ from fastmcp.client.transports import StreamableHttpTransport
 from sqlalchemy import text
 
 from tests.conftest import manager_identity
+from tests.replica import EmbeddedReplica, start_streaming_replica
 from tests.servers import database_env, mcp_server
 from zava_mcp.db import audit
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import SUPERUSER, EmbeddedPostgres, free_port
-from zava_mcp.infra.replica import EmbeddedReplica, start_streaming_replica
 from zava_mcp.infra.settings import asyncpg_dsn
 from zava_mcp.security.binding import read_identity_key
 from zava_mcp.seed.catalogue import Catalogue, Manager
