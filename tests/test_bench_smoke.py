@@ -9,10 +9,15 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # a guard against a hung run, not a performance check: a busy machine may take several minutes
@@ -35,6 +40,21 @@ def bench(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.fixture
+def bench_data_dir() -> Iterator[Path]:
+    """The bench PostgreSQL's data folder: outside pytest's tmp_path, as in conftest.py.
+
+    Any pytest session that starts on the machine resets /tmp/pytest-of-<user> to 0700; a server
+    running as the embedded_postgres user then loses its own data folder and PANICs at the next
+    checkpoint (here the DROP DATABASE after the vectors benchmark). Its connections close
+    without a word: the "vectors failed: ConnectionDoesNotExistError: connection was closed in
+    the middle of operation" this test once reported on a busy machine.
+    """
+    path = Path(tempfile.mkdtemp(prefix="zava-bench-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 def diagnosis(out: Path, data_dir: Path) -> str:
     """What a failed run left behind: the benchmarks' tracebacks and the server log's tail."""
     parts = [p.read_text()[-3000:] for p in sorted(out.glob("*/logs/*.error.txt"))]
@@ -53,8 +73,8 @@ def test_unknown_benchmark_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "results").exists()  # refused before anything ran
 
 
-def test_quick_bench_writes_a_report(tmp_path: Path) -> None:
-    out, data_dir = tmp_path / "results", tmp_path / "pg"
+def test_quick_bench_writes_a_report(tmp_path: Path, bench_data_dir: Path) -> None:
+    out, data_dir = tmp_path / "results", bench_data_dir
     proc = bench(
         "--quick",
         "--only",

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from tests.conftest import app_database, manager_identity
+from tests.oracle import visible_store_ids
 from tests.test_guard import ATTACK_CORPUS
 from zava_mcp.db import queries
 from zava_mcp.db.audit import verify_chain
@@ -43,16 +44,6 @@ CHECKSUM_TABLES = (
     "managers",
     "product_description_embeddings",
 )
-
-
-def stores_of(catalogue: Catalogue, code: str) -> set[uuid.UUID]:
-    manager = next(m for m in catalogue.managers if m.code == code)
-    if manager.access_level == "head_office":
-        return {s.id for s in catalogue.stores}
-    if manager.access_level == "region":
-        return {s.id for s in catalogue.stores if s.region_id == manager.region_id}
-    assert manager.store_id is not None
-    return {manager.store_id}
 
 
 async def checksums(owner: asyncpg.Connection) -> dict[str, str]:
@@ -134,7 +125,7 @@ def test_property_every_row_belongs_to_the_caller(
     async def run() -> None:
         for code in (first, second):
             identity = manager_identity(code)
-            allowed = stores_of(catalogue, code) if code != "nobody" else set()
+            allowed = visible_store_ids(catalogue, code) if code != "nobody" else set()
             try:
                 result = await service.execute(identity=identity, sql=sql)
             except QueryRejectedError:
@@ -220,7 +211,7 @@ def test_property_counts_and_text_are_the_callers_own(
 ) -> None:
     loop, service = background_service
     table, shape, sql = case
-    allowed = stores_of(catalogue, code) if code != "nobody" else set()
+    allowed = visible_store_ids(catalogue, code) if code != "nobody" else set()
     own_count = sum(n for store, n in per_store_counts[table].items() if store in allowed)
     names = {s.name for s in catalogue.stores if s.id in allowed}
 
@@ -260,7 +251,7 @@ async def test_attack_corpus_through_the_tool(
 ) -> None:
     assert len(ATTACK_CORPUS) >= 40
     before = await checksums(owner_conn)
-    allowed = {str(s) for s in stores_of(catalogue, "sm-leeds")}
+    allowed = {str(s) for s in visible_store_ids(catalogue, "sm-leeds")}
     other_names = {s.name for s in catalogue.stores if str(s.id) not in allowed}
     for payload, _reason in ATTACK_CORPUS:
         try:
@@ -287,7 +278,7 @@ async def test_attack_corpus_through_the_tool(
                 {"postgresql_query": "select distinct store_id::text from retail.orders"},
             )
         ).structured_content["rows"]  # type: ignore[index]
-    assert {r[0] for r in rows} == {str(s) for s in stores_of(catalogue, "rm-south")}
+    assert {r[0] for r in rows} == {str(s) for s in visible_store_ids(catalogue, "rm-south")}
 
 
 IDENTITY_ATTACKS = [
@@ -315,7 +306,7 @@ async def test_database_refuses_identity_changes_with_the_guard_bypassed(
 ) -> None:
     """Drive the data layer directly (no SQL guard): the database itself refuses."""
     ho = str(manager_identity("ho-1"))
-    store_only = stores_of(catalogue, "sm-leeds")
+    store_only = visible_store_ids(catalogue, "sm-leeds")
     for template in IDENTITY_ATTACKS:
         sql = template.format(ho=ho)
         with pytest.raises(ZavaError) as info:
@@ -392,7 +383,7 @@ async def test_hundred_concurrent_calls_each_see_only_their_stores(
 
     results = await asyncio.gather(*(one(i) for i in range(100)))
     for code, seen in results:
-        assert seen == {str(s) for s in stores_of(catalogue, code)}, code
+        assert seen == {str(s) for s in visible_store_ids(catalogue, code)}, code
 
 
 # ----------------------------------------------------------------------------- audit

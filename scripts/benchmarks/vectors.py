@@ -41,9 +41,8 @@ def build_memory_mb(vectors: Matrix) -> int:
 
     Not a flat 1 GB: a parallel HNSW build reserves all of maintenance_work_mem at once as one
     shared memory segment (posix_fallocate in /dev/shm: real memory, whatever the graph needs).
-    A flat 1 GB made the --quick run take 1 GiB per build for a 2,000-row graph of about 15 MB;
-    on a busy machine a backend killed for memory ends the build's connection mid-statement
-    (the smoke test's "connection was closed in the middle of operation").
+    A flat 1 GB made the --quick run (the smoke test in the default suite) hold 1 GiB of the
+    shared machine's memory per build for a 2,000-row graph of about 15 MB.
     """
     need = 2 * vectors.nbytes / 2**20 + 64
     return int(min(BUILD_MEMORY_CAP_MB, math.ceil(need)))
