@@ -17,7 +17,7 @@ from fastmcp import Client
 from fastmcp.exceptions import ToolError
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import FAST_SERVER, app_database, manager_identity
+from tests.conftest import FAST_SERVER, app_database, in_memory_server, manager_identity
 from tests.oracle import visible_store_ids
 from tests.servers import database_env, mcp_server
 from tests.waiting import DEFAULT_DEADLINE_S as DEADLINE_S
@@ -29,7 +29,6 @@ from zava_mcp.infra.metrics import Metrics
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue
 from zava_mcp.seed.loader import seed
-from zava_mcp.server import build_server
 
 SQL = "select store_id::text, count(*) from retail.orders group by 1"
 
@@ -71,7 +70,7 @@ async def test_database_restart_under_load(own_cluster: EmbeddedPostgres) -> Non
     )
     # one identity drives the whole load here: the per-caller limits are tested elsewhere
     settings = dev_settings(cache_ttl_s=0, caller_max_in_flight=0, caller_max_calls_per_minute=0)
-    mcp = build_server(settings, database=db, dev_identity=manager_identity("ho-1"))
+    mcp = in_memory_server(settings, database=db, dev_identity=manager_identity("ho-1"))
     outcomes: list[str] = []
     # the choreography runs on what the clients observe, never on the clock: load first, stop
     # the database, keep calling until the outage shows, start it again, call until calls succeed
@@ -146,7 +145,7 @@ async def test_pool_exhaustion_queues_or_fails_clearly(
     pg: EmbeddedPostgres, seeded: object
 ) -> None:
     db = await app_database(pg, PoolConfig(pool_size=2, max_overflow=0, pool_timeout_s=0.5))
-    mcp = build_server(
+    mcp = in_memory_server(
         dev_settings(cache_ttl_s=0, caller_max_in_flight=0, caller_max_calls_per_minute=0),
         database=db,
         dev_identity=manager_identity("ho-1"),
@@ -182,7 +181,7 @@ async def test_cache_never_crosses_identities_and_hits_skip_the_database(
     settings = dev_settings(cache_ttl_s=300)
     results = {}
     for code in ("sm-leeds", "sm-brighton", "sm-leeds"):
-        mcp = build_server(
+        mcp = in_memory_server(
             settings, database=app_db, dev_identity=manager_identity(code), metrics=metrics
         )
         async with Client(mcp) as client:
@@ -196,7 +195,7 @@ async def test_cache_never_crosses_identities_and_hits_skip_the_database(
 
 async def test_cache_hit_does_not_touch_the_database(app_db: Database) -> None:
     metrics = Metrics()
-    mcp = build_server(
+    mcp = in_memory_server(
         dev_settings(cache_ttl_s=300),
         database=app_db,
         dev_identity=manager_identity("rm-north"),

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tests.conftest import app_database, manager_identity
+from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.oracle import visible_store_ids
 from tests.test_guard import ATTACK_CORPUS
 from zava_mcp.db import queries
@@ -29,7 +29,6 @@ from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue
-from zava_mcp.server import build_server
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.query import QueryService
 
@@ -238,7 +237,7 @@ def test_property_counts_and_text_are_the_callers_own(
 @pytest_asyncio.fixture(loop_scope="session")
 async def hostile_client(app_db: Database) -> AsyncIterator[Client[Any]]:
     settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
     async with Client(mcp) as client:
         yield client
 
@@ -270,7 +269,7 @@ async def test_attack_corpus_through_the_tool(
     assert await checksums(owner_conn) == before
     # the next call, by another identity, behaves normally
     settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("rm-south"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("rm-south"))
     async with Client(mcp) as client:
         rows = (
             await client.call_tool(
@@ -398,7 +397,7 @@ async def _audit_rows(owner: asyncpg.Connection, since: int) -> list[asyncpg.Rec
 async def test_audit_row_for_every_call(app_db: Database, owner_conn: asyncpg.Connection) -> None:
     since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
     settings_ = Settings(auth_mode="dev", _env_file=None, statement_timeout_ms=200)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
     calls = [
         ("select count(*) from retail.orders", None),
         ("delete from retail.orders", "QUERY_REJECTED"),
@@ -441,7 +440,7 @@ async def test_verify_detects_an_edited_row(
     owner_conn: asyncpg.Connection, app_db: Database
 ) -> None:
     settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("ho-1"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("ho-1"))
     async with Client(mcp) as client:
         await client.call_tool("get_current_utc_date", {})
         await client.call_tool("get_current_utc_date", {})
@@ -465,7 +464,7 @@ async def test_verify_detects_an_edited_row(
 
 async def test_identity_from_tool_arguments_is_impossible() -> None:
     """No tool takes an identity: the schema of every tool is free of manager/identity args."""
-    mcp = build_server(
+    mcp = in_memory_server(
         Settings(auth_mode="dev", _env_file=None),  # type: ignore[call-arg]
         dev_identity=Identity(uuid.uuid4()),
     )
@@ -480,7 +479,7 @@ async def test_audit_with_asynchronous_commit_still_records_and_chains(
 ) -> None:
     since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
     settings_ = Settings(auth_mode="dev", _env_file=None, audit_synchronous_commit=False)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("rm-west"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("rm-west"))
     async with Client(mcp) as client:
         await client.call_tool("get_current_user_info", {})
     rows = await _audit_rows(owner_conn, since)

@@ -10,12 +10,11 @@ import pytest_asyncio
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
-from tests.conftest import manager_identity
+from tests.conftest import in_memory_server, manager_identity
 from tests.oracle import LEVELS, codes_at, visible_store_names
 from zava_mcp.db.session import Database
 from zava_mcp.infra.settings import Settings
 from zava_mcp.seed.catalogue import Catalogue
-from zava_mcp.server import build_server
 
 
 def code_for(catalogue: Catalogue, level: str, index: int = 0) -> str:
@@ -32,7 +31,7 @@ def own_and_other_store(catalogue: Catalogue) -> tuple[str, str, str]:
 
 def client_for(db: Database, code: str) -> Client[Any]:
     settings = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    return Client(build_server(settings, database=db, dev_identity=manager_identity(code)))
+    return Client(in_memory_server(settings, database=db, dev_identity=manager_identity(code)))
 
 
 @pytest_asyncio.fixture(loop_scope="session", params=LEVELS)
