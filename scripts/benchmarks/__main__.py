@@ -33,10 +33,7 @@ class BenchmarkList(click.ParamType):
         return names
 
 
-@click.command(
-    name="scripts/bench",
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-)
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--scale",
     type=click.FloatRange(0.001, 100),
@@ -137,4 +134,4 @@ def _event_loop_runner() -> Any:
 
 
 if __name__ == "__main__":
-    main()
+    main(prog_name="scripts/bench")
