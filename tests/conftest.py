@@ -7,21 +7,24 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
 import pytest_asyncio
+from fastmcp import FastMCP
 
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import LocalEmbedder
 from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
-from zava_mcp.infra.settings import asyncpg_dsn
+from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.security.binding import read_identity_key
 from zava_mcp.seed.catalogue import Catalogue, load_catalogue, stable_id
 from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.seed.loader import SeedReport, seed
+from zava_mcp.server import build_server
 
 TEST_SCALE = float(os.environ.get("ZAVA_TEST_SCALE", "0.02"))
 FAST_SERVER = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
@@ -57,12 +60,32 @@ def catalogue() -> Catalogue:
     return load_catalogue(Path(seed_dir)) if seed_dir else load_catalogue()
 
 
+_SHARED_EMBEDDER: list[LocalEmbedder] = []
+
+
+def shared_embedder() -> LocalEmbedder:
+    """The session's one local model (built on first use, loaded on first embed or warm-up).
+
+    A server built without an embedder makes one of its own and starts loading it at start-up:
+    every in-memory client would load the model again. They all share this one instead.
+    """
+    if not _SHARED_EMBEDDER:
+        _SHARED_EMBEDDER.append(LocalEmbedder())
+    return _SHARED_EMBEDDER[0]
+
+
+def in_memory_server(settings: Settings, **kwargs: Any) -> FastMCP:
+    """``build_server`` for an in-memory ``Client(mcp)``, with the session's shared embedder."""
+    return build_server(settings, embedder=shared_embedder(), **kwargs)
+
+
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def embedder() -> AsyncIterator[LocalEmbedder]:
     """The packaged local model, loaded once per session (offline)."""
-    model = LocalEmbedder()
+    model = shared_embedder()
     yield model
     await model.aclose()
+    _SHARED_EMBEDDER.clear()
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

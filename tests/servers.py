@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from zava_mcp.bench.processes import nginx as bench_nginx
-from zava_mcp.bench.processes import nginx_binary, wait_http
+from benchmarks.processes import nginx as bench_nginx
+from benchmarks.processes import nginx_binary, wait_http
+
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
 from zava_mcp.infra.settings import asyncpg_dsn
 

@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 from fastmcp import Client
 
-from tests.conftest import manager_identity
+from tests.conftest import in_memory_server, manager_identity
 from tests.servers import database_env
 from zava_mcp.db.session import Database
 from zava_mcp.errors import ConfigurationError
 from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.infra.settings import Settings
-from zava_mcp.server import build_server, enforce_posture
+from zava_mcp.server import enforce_posture
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -56,7 +56,7 @@ async def test_server_refuses_to_start_with_an_unsafe_role(pg: EmbeddedPostgres)
     try:
         with pytest.raises(ConfigurationError, match="refusing to serve"):
             await enforce_posture(owner_db)
-        mcp = build_server(
+        mcp = in_memory_server(
             Settings(auth_mode="dev", _env_file=None),  # type: ignore[call-arg]
             database=owner_db,
         )

@@ -13,12 +13,11 @@ from fastmcp.exceptions import ToolError
 from mcp import MCPError
 
 import zava_mcp.errors as errors_module
-from tests.conftest import manager_identity
+from tests.conftest import in_memory_server, manager_identity
 from zava_mcp.call_errors import ERROR_CODES
 from zava_mcp.db.session import Database
 from zava_mcp.infra.metrics import Metrics
 from zava_mcp.infra.settings import Settings
-from zava_mcp.server import build_server
 
 ONE_LINE = re.compile(r"^\[([A-Z_]+)\] [^\n]+$")
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def server(db: Database, code: str = "sm-leeds", **settings: Any) -> Any:
     config = Settings(auth_mode="dev", _env_file=None, **settings)  # type: ignore[call-arg]
-    return build_server(config, database=db, dev_identity=manager_identity(code), metrics=Metrics())
+    return in_memory_server(
+        config, database=db, dev_identity=manager_identity(code), metrics=Metrics()
+    )
 
 
 BAD_CALLS = [

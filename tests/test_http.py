@@ -19,6 +19,7 @@ from fastmcp.exceptions import ToolError
 from fastmcp.server.auth.providers.jwt import RSAKeyPair
 
 from tests.conftest import manager_identity
+from tests.oracle import LEVELS, codes_at, visible_store_names
 from tests.servers import database_env, mcp_server, nginx, nginx_binary
 from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.seed.catalogue import Catalogue
@@ -78,19 +79,7 @@ def jwt_server(jwt_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 
 
 def level_codes(catalogue: Catalogue) -> dict[str, str]:
-    return {
-        level: next(m.code for m in catalogue.managers if m.access_level == level)
-        for level in ("store", "region", "head_office")
-    }
-
-
-def visible_store_names(catalogue: Catalogue, code: str) -> set[str]:
-    manager = next(m for m in catalogue.managers if m.code == code)
-    if manager.access_level == "head_office":
-        return {s.name for s in catalogue.stores}
-    if manager.access_level == "region":
-        return {s.name for s in catalogue.stores if s.region_id == manager.region_id}
-    return {s.name for s in catalogue.stores if s.id == manager.store_id}
+    return {level: codes_at(catalogue, level)[0] for level in LEVELS}
 
 
 STORES_SQL = (

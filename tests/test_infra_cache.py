@@ -23,10 +23,14 @@ class Counter:
         self.tag = tag
         self.calls = 0
         self.gate = gate
+        #: set when a computation has begun (every caller queued before it has joined by then:
+        #: asyncio runs ready tasks in order)
+        self.started = asyncio.Event()
 
     def __call__(self) -> Callable[[], Awaitable[tuple[str, int]]]:
         async def compute() -> tuple[str, int]:
             self.calls += 1
+            self.started.set()
             if self.gate is not None:
                 await self.gate.wait()
             return (self.tag, self.calls)
@@ -42,6 +46,16 @@ def cache_counts(metrics: Metrics, name: str = "query") -> tuple[float, float]:
         "cache_requests_total", {"cache": name, "result": "miss"}
     )
     return (hit or 0.0, miss or 0.0)
+
+
+class Clock:
+    """A clock the test moves by hand: the cache's TTL without waiting for it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 async def test_second_call_is_a_hit() -> None:
@@ -110,13 +124,15 @@ def test_key_identity_forms_and_payload_encoding() -> None:
 
 
 async def test_entries_expire_after_the_ttl() -> None:
-    cache = QueryCache(ttl_s=0.05)
+    clock = Clock()
+    cache = QueryCache(ttl_s=30, timer=clock)
     compute = Counter()
     key = make_key(ALICE, "kind", "payload")
     assert await cache.get_or_compute(key, compute()) == ("v", 1)
-    assert await cache.get_or_compute(key, compute()) == ("v", 1)
-    await asyncio.sleep(0.08)
-    assert await cache.get_or_compute(key, compute()) == ("v", 2)
+    clock.now += 29.9
+    assert await cache.get_or_compute(key, compute()) == ("v", 1)  # still fresh
+    clock.now += 0.2
+    assert await cache.get_or_compute(key, compute()) == ("v", 2)  # expired: computed again
     assert compute.calls == 2
 
 
@@ -138,7 +154,7 @@ async def test_concurrent_callers_share_one_computation() -> None:
     compute = Counter(gate=gate)
     key = make_key(ALICE, "sales", "top-products")
     pending = [asyncio.ensure_future(cache.get_or_compute(key, compute())) for _ in range(10)]
-    await asyncio.sleep(0.01)
+    await compute.started.wait()
     assert compute.calls == 1
     gate.set()
     results = await asyncio.gather(*pending)
@@ -151,17 +167,19 @@ async def test_concurrent_callers_share_one_computation() -> None:
 async def test_a_failure_reaches_every_waiter_and_is_not_cached() -> None:
     cache = QueryCache()
     gate = asyncio.Event()
+    started = asyncio.Event()
     calls = 0
 
     async def failing() -> str:
         nonlocal calls
         calls += 1
+        started.set()
         await gate.wait()
         raise RuntimeError("database unavailable")
 
     key = make_key(BOB, "schema", "orders")
     pending = [asyncio.ensure_future(cache.get_or_compute(key, failing)) for _ in range(5)]
-    await asyncio.sleep(0.01)
+    await started.wait()
     gate.set()
     outcomes = await asyncio.gather(*pending, return_exceptions=True)
     assert calls == 1
@@ -183,9 +201,10 @@ async def test_a_cancelled_caller_does_not_cancel_the_others() -> None:
     key = make_key(ALICE, "k", "p")
     first = asyncio.ensure_future(cache.get_or_compute(key, compute()))
     second = asyncio.ensure_future(cache.get_or_compute(key, compute()))
-    await asyncio.sleep(0.01)
+    await compute.started.wait()
     first.cancel()
-    await asyncio.sleep(0)
+    await asyncio.wait([first])  # the cancellation has landed before the computation ends
+    assert not second.done()
     gate.set()
     assert await second == ("v", 1)
     assert first.cancelled()
@@ -212,7 +231,7 @@ async def test_a_result_computed_across_a_clear_is_not_stored() -> None:
     compute = Counter(gate=gate)
     key = make_key(ALICE, "k", "p")
     pending = asyncio.ensure_future(cache.get_or_compute(key, compute()))
-    await asyncio.sleep(0.01)
+    await compute.started.wait()
     cache.clear()  # e.g. the data changed meanwhile
     gate.set()
     assert await pending == ("v", 1)  # its caller still gets it...

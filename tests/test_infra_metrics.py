@@ -192,7 +192,8 @@ async def test_slow_query_is_logged_and_counted(warnings_logged: list[dict[str, 
     assert str(entry["message"]).startswith("slow query")
     assert entry["query_hash"] == query_hash(LONG_SQL) == track.query_hash
     assert entry["operation"] == "sales"
-    assert isinstance(entry["duration_ms"], float) and 20 <= entry["duration_ms"] < 5000
+    # at least the time spent inside (no upper bound: a busy machine may take any longer)
+    assert isinstance(entry["duration_ms"], float) and entry["duration_ms"] >= 20
     normalised = " ".join(LONG_SQL.split())
     assert len(normalised) > 200
     logged = str(entry["query"])
@@ -257,12 +258,15 @@ async def test_cancellation_is_not_a_query_error(
     metrics = Metrics()
     monitor = QueryMonitor(metrics, slow_threshold_s=0.0)
 
+    inside = asyncio.Event()
+
     async def query() -> None:
         async with monitor.track("select pg_sleep(10)", operation="search"):
-            await asyncio.sleep(10)
+            inside.set()
+            await asyncio.Event().wait()  # a query that never finishes on its own
 
     task = asyncio.ensure_future(query())
-    await asyncio.sleep(0.01)
+    await inside.wait()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task

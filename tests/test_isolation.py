@@ -9,31 +9,13 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import manager_identity
+from tests.oracle import LEVELS, codes_at, rows_of_stores, visible_store_ids
 from zava_mcp.db.session import Database
 from zava_mcp.errors import AuthenticationError
 from zava_mcp.identity import Identity
 from zava_mcp.seed.catalogue import Catalogue
 
 COUNTED = ("stores", "customers", "inventory", "orders", "order_items")
-
-
-def visible_store_ids(catalogue: Catalogue, code: str) -> set[uuid.UUID]:
-    manager = next(m for m in catalogue.managers if m.code == code)
-    if manager.access_level == "head_office":
-        return {s.id for s in catalogue.stores}
-    if manager.access_level == "region":
-        return {s.id for s in catalogue.stores if s.region_id == manager.region_id}
-    assert manager.store_id is not None
-    return {manager.store_id}
-
-
-async def expected_counts(owner: asyncpg.Connection, stores: set[uuid.UUID]) -> dict[str, int]:
-    counts = {"stores": len(stores)}
-    for table in COUNTED[1:]:
-        counts[table] = await owner.fetchval(
-            f"select count(*) from retail.{table} where store_id = any($1::uuid[])", list(stores)
-        )
-    return counts
 
 
 async def visible_counts(db: Database, identity: Identity | None) -> dict[str, int]:
@@ -45,10 +27,7 @@ async def visible_counts(db: Database, identity: Identity | None) -> dict[str, i
 
 
 def _one_code_per_level(catalogue: Catalogue) -> list[str]:
-    codes = []
-    for level in ("store", "region", "head_office"):
-        codes += [m.code for m in catalogue.managers if m.access_level == level][:2]
-    return codes
+    return [code for level in LEVELS for code in codes_at(catalogue, level)[:2]]
 
 
 async def test_each_access_level_sees_exactly_its_stores(
@@ -58,7 +37,7 @@ async def test_each_access_level_sees_exactly_its_stores(
     assert len(codes) == 6
     for code in codes:
         stores = visible_store_ids(catalogue, code)
-        expected = await expected_counts(owner_conn, stores)
+        expected = await rows_of_stores(owner_conn, stores, COUNTED)
         assert expected["orders"] > 0, code
         assert await visible_counts(app_db, manager_identity(code)) == expected, code
 
@@ -66,7 +45,7 @@ async def test_each_access_level_sees_exactly_its_stores(
 async def test_head_office_sees_every_row(
     app_db: Database, owner_conn: asyncpg.Connection, catalogue: Catalogue
 ) -> None:
-    code = next(m.code for m in catalogue.managers if m.access_level == "head_office")
+    code = codes_at(catalogue, "head_office")[0]
     seen = await visible_counts(app_db, manager_identity(code))
     for table in COUNTED:
         assert seen[table] == await owner_conn.fetchval(f"select count(*) from retail.{table}")
@@ -86,7 +65,7 @@ async def test_catalogue_tables_are_readable_by_everyone(app_db: Database) -> No
 
 
 async def test_binding_ends_with_the_transaction(app_db: Database, catalogue: Catalogue) -> None:
-    code = next(m.code for m in catalogue.managers if m.access_level == "head_office")
+    code = codes_at(catalogue, "head_office")[0]
     async with app_db.unit_of_work(manager_identity(code)) as conn:
         assert (await conn.execute(text("select count(*) from retail.stores"))).scalar_one() > 1
     # pool of several connections: whichever we get next must carry no identity

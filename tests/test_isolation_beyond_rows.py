@@ -21,7 +21,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 from fastmcp.exceptions import ToolError
 
-from tests.conftest import app_database, manager_identity
+from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.servers import database_env, mcp_server_process
 from zava_mcp.db import queries
 from zava_mcp.db.session import Database, PoolConfig
@@ -31,7 +31,6 @@ from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.security import policy
 from zava_mcp.security.binding import signed_identity
 from zava_mcp.seed.catalogue import Catalogue
-from zava_mcp.server import build_server
 
 SECRET = "SECRET_1"
 SECRET_QUERY = f"select count(*) from retail.customers c where c.last_name = '{SECRET}'"
@@ -50,7 +49,7 @@ async def one_connection(pg: EmbeddedPostgres, seeded: object) -> AsyncIterator[
 
 
 async def call(db: Database, code: str, tool: str, args: dict[str, Any], **settings: Any) -> Any:
-    mcp = build_server(
+    mcp = in_memory_server(
         dev(cache_ttl_s=0, **settings), database=db, dev_identity=manager_identity(code)
     )
     async with Client(mcp) as client:
@@ -196,7 +195,7 @@ async def test_audit_rows_are_bounded_for_every_call(
 ) -> None:
     since = await _last_audit_id(owner_conn)
     nested = {"a": [["x" * 100_000] * 7] * 5, "b": {"c": {"d": {"e": {"f": {"g": "deep"}}}}}}
-    mcp = build_server(dev(), database=app_db, dev_identity=manager_identity("sm-leeds"))
+    mcp = in_memory_server(dev(), database=app_db, dev_identity=manager_identity("sm-leeds"))
     async with Client(mcp) as client:
         for _ in range(3):
             with pytest.raises(ToolError):
@@ -307,7 +306,7 @@ async def test_signed_identity_binds_through_the_data_layer(
 
 
 async def test_unknown_manager_is_refused_by_every_tool_the_same_way(app_db: Database) -> None:
-    mcp = build_server(dev(dev_manager_id=str(uuid.uuid4())), database=app_db)
+    mcp = in_memory_server(dev(dev_manager_id=str(uuid.uuid4())), database=app_db)
     calls = {
         "execute_sales_query": {"postgresql_query": "select count(*) from retail.orders"},
         "get_multiple_table_schemas": {"table_names": ["orders"]},

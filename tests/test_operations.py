@@ -6,7 +6,6 @@ import asyncio
 import json
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,11 @@ from fastmcp import Client
 from fastmcp.exceptions import ToolError
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import FAST_SERVER, app_database, manager_identity
+from tests.conftest import FAST_SERVER, app_database, in_memory_server, manager_identity
+from tests.oracle import visible_store_ids
 from tests.servers import database_env, mcp_server
+from tests.waiting import DEFAULT_DEADLINE_S as DEADLINE_S
+from tests.waiting import eventually
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
@@ -27,7 +29,6 @@ from zava_mcp.infra.metrics import Metrics
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue
 from zava_mcp.seed.loader import seed
-from zava_mcp.server import build_server
 
 SQL = "select store_id::text, count(*) from retail.orders group by 1"
 
@@ -69,25 +70,43 @@ async def test_database_restart_under_load(own_cluster: EmbeddedPostgres) -> Non
     )
     # one identity drives the whole load here: the per-caller limits are tested elsewhere
     settings = dev_settings(cache_ttl_s=0, caller_max_in_flight=0, caller_max_calls_per_minute=0)
-    mcp = build_server(settings, database=db, dev_identity=manager_identity("ho-1"))
-    outcomes: list[tuple[str, float]] = []
-    stop_at = time.monotonic() + 10
+    mcp = in_memory_server(settings, database=db, dev_identity=manager_identity("ho-1"))
+    outcomes: list[str] = []
+    # the choreography runs on what the clients observe, never on the clock: load first, stop
+    # the database, keep calling until the outage shows, start it again, call until calls succeed
+    serving, outage_seen, back, done = (asyncio.Event() for _ in range(4))
+    after_restart: list[str] = []
+
+    def observe(code: str) -> None:
+        outcomes.append(code)
+        if code == "ok" and outcomes.count("ok") >= 20:
+            serving.set()
+        if code == "DATABASE_UNAVAILABLE" and not back.is_set():
+            outage_seen.set()
+        if back.is_set():
+            after_restart.append(code)
+            if after_restart.count("ok") >= 20:
+                done.set()
 
     async def client_loop(client: Client[Any]) -> None:
-        while time.monotonic() < stop_at:
-            started = time.monotonic()
+        while not done.is_set():
             try:
                 await client.call_tool("execute_sales_query", {"postgresql_query": SQL})
-                outcomes.append(("ok", time.monotonic() - started))
+                observe("ok")
             except ToolError as exc:
-                outcomes.append((str(exc).split("]")[0].lstrip("["), time.monotonic() - started))
-                await asyncio.sleep(0.05)
+                observe(str(exc).split("]")[0].lstrip("["))
+                await asyncio.sleep(0.05)  # pacing: twenty clients must not spin on a dead pool
 
     async def restart() -> None:
-        await asyncio.sleep(3)
-        await asyncio.to_thread(own_cluster.stop)
-        await asyncio.sleep(2)
-        await asyncio.to_thread(own_cluster.start)
+        try:
+            await asyncio.wait_for(serving.wait(), DEADLINE_S)
+            await asyncio.to_thread(own_cluster.stop)
+            await asyncio.wait_for(outage_seen.wait(), DEADLINE_S)
+            await asyncio.to_thread(own_cluster.start)
+            back.set()
+            await asyncio.wait_for(done.wait(), DEADLINE_S)
+        finally:
+            done.set()  # a step that timed out stops the clients too: the test fails, not hangs
 
     before = await _audit_ok_count(own_cluster)
     try:
@@ -95,22 +114,18 @@ async def test_database_restart_under_load(own_cluster: EmbeddedPostgres) -> Non
             await asyncio.gather(restart(), *(client_loop(client) for _ in range(20)))
             # after the outage, calls succeed without restarting the server
             await client.call_tool("execute_sales_query", {"postgresql_query": SQL})
-            outcomes.append(("ok", 0.0))
+            observe("ok")
     finally:
         await db.dispose()
-    codes = {code for code, _ in outcomes}
-    assert "ok" in codes
+    codes = set(outcomes)
     # every failure is a clear, retryable one (a call whose audit could not be written fails
-    # closed as AUDIT_UNAVAILABLE)
+    # closed as AUDIT_UNAVAILABLE), never an internal error or a hang
     assert codes <= {"ok", "DATABASE_UNAVAILABLE", "POOL_TIMEOUT", "AUDIT_UNAVAILABLE"}, codes
-    assert any(code == "DATABASE_UNAVAILABLE" for code, _ in outcomes)
-    # fail fast, never hang past the timeouts
-    assert max(duration for _, duration in outcomes) < 10
-    failures = [d for code, d in outcomes if code == "DATABASE_UNAVAILABLE"]
-    assert sorted(failures)[len(failures) // 2] < 2.0
+    assert "DATABASE_UNAVAILABLE" in codes
+    # the same server recovers: calls succeed again once the database is back
+    assert after_restart.count("ok") >= 20
     # no audit row lost for calls that completed
-    ok_calls = sum(code == "ok" for code, _ in outcomes)
-    assert await _audit_ok_count(own_cluster) - before == ok_calls
+    assert await _audit_ok_count(own_cluster) - before == outcomes.count("ok")
 
 
 async def _audit_ok_count(cluster: EmbeddedPostgres) -> int:
@@ -130,7 +145,7 @@ async def test_pool_exhaustion_queues_or_fails_clearly(
     pg: EmbeddedPostgres, seeded: object
 ) -> None:
     db = await app_database(pg, PoolConfig(pool_size=2, max_overflow=0, pool_timeout_s=0.5))
-    mcp = build_server(
+    mcp = in_memory_server(
         dev_settings(cache_ttl_s=0, caller_max_in_flight=0, caller_max_calls_per_minute=0),
         database=db,
         dev_identity=manager_identity("ho-1"),
@@ -166,21 +181,21 @@ async def test_cache_never_crosses_identities_and_hits_skip_the_database(
     settings = dev_settings(cache_ttl_s=300)
     results = {}
     for code in ("sm-leeds", "sm-brighton", "sm-leeds"):
-        mcp = build_server(
+        mcp = in_memory_server(
             settings, database=app_db, dev_identity=manager_identity(code), metrics=metrics
         )
         async with Client(mcp) as client:
             out = await client.call_tool("execute_sales_query", {"postgresql_query": SQL})
             results.setdefault(code, []).append(out.structured_content["rows"])  # type: ignore[index]
-    leeds = {str(s.id) for s in catalogue.stores if s.code == "leeds"}
-    brighton = {str(s.id) for s in catalogue.stores if s.code == "brighton"}
+    leeds = {str(s) for s in visible_store_ids(catalogue, "sm-leeds")}
+    brighton = {str(s) for s in visible_store_ids(catalogue, "sm-brighton")}
     assert {r[0] for r in results["sm-leeds"][0]} == leeds
     assert {r[0] for r in results["sm-brighton"][0]} == brighton
 
 
 async def test_cache_hit_does_not_touch_the_database(app_db: Database) -> None:
     metrics = Metrics()
-    mcp = build_server(
+    mcp = in_memory_server(
         dev_settings(cache_ttl_s=300),
         database=app_db,
         dev_identity=manager_identity("rm-north"),
@@ -246,6 +261,7 @@ async def test_metrics_move_and_logs_are_json_without_secrets(
     logged_server: tuple[str, Path, str],
 ) -> None:
     base, log, password = logged_server
+    seen_lines = len(log.read_text().splitlines())
     before = _metric(base, "tool_calls_total", tool="execute_sales_query")
     headers = {"x-rls-user-id": str(manager_identity("sm-leeds"))}
     from fastmcp.client.transports import StreamableHttpTransport
@@ -260,11 +276,20 @@ async def test_metrics_move_and_logs_are_json_without_secrets(
         _metric(base, "tool_calls_total", tool="execute_sales_query", outcome="QUERY_REJECTED") >= 1
     )
     assert _metric(base, "db_pool_size") >= 1
-    await asyncio.sleep(0.2)
-    lines = [line for line in log.read_text().splitlines() if line.strip()]
-    records = [json.loads(line) for line in lines]  # every line parses on its own
-    calls = [r for r in records if r.get("tool") == "execute_sales_query"]
-    assert calls, lines[-5:]
+    leeds = str(manager_identity("sm-leeds"))
+
+    def new_call_records() -> list[dict[str, Any]]:
+        text = log.read_text()
+        complete = text[: text.rfind("\n") + 1]  # not a line the server is still writing
+        lines = [line for line in complete.splitlines()[seen_lines:] if line.strip()]
+        records = [json.loads(line) for line in lines]  # every line parses on its own
+        return [r for r in records if r.get("tool") == "execute_sales_query"]
+
+    async def logged() -> bool:  # the server writes its log on its own schedule
+        return leeds in {r.get("identity") for r in new_call_records()}
+
+    await eventually(logged, "the calls' log records")
+    calls = new_call_records()
     assert all(r.get("request_id") and r.get("identity") for r in calls)
     assert str(manager_identity("sm-leeds")) in {r["identity"] for r in calls}
     assert password not in log.read_text()

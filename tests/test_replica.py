@@ -21,15 +21,16 @@ from fastmcp.client.transports import StreamableHttpTransport
 from sqlalchemy import text
 
 from tests.conftest import manager_identity
+from tests.oracle import visible_store_ids
+from tests.replica import EmbeddedReplica, start_streaming_replica
 from tests.servers import database_env, mcp_server
 from zava_mcp.db import audit
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import SUPERUSER, EmbeddedPostgres, free_port
-from zava_mcp.infra.replica import EmbeddedReplica, start_streaming_replica
 from zava_mcp.infra.settings import asyncpg_dsn
 from zava_mcp.security.binding import read_identity_key
-from zava_mcp.seed.catalogue import Catalogue, Manager
+from zava_mcp.seed.catalogue import Catalogue
 from zava_mcp.seed.loader import SeedReport
 
 TABLES = ("orders", "customers", "inventory")
@@ -109,14 +110,6 @@ async def visible_rows(db: Database, identity: Identity | None) -> dict[str, dic
     return seen
 
 
-def expected_stores(catalogue: Catalogue, manager: Manager) -> set[uuid.UUID]:
-    if manager.access_level == "head_office":
-        return {s.id for s in catalogue.stores}
-    if manager.access_level == "region":
-        return {s.id for s in catalogue.stores if s.region_id == manager.region_id}
-    return {s.id for s in catalogue.stores if s.id == manager.store_id}
-
-
 async def test_rls_on_the_replica_is_the_primarys(
     app_db: Database, replica_db: Database, catalogue: Catalogue
 ) -> None:
@@ -127,7 +120,7 @@ async def test_rls_on_the_replica_is_the_primarys(
         on_replica = await visible_rows(replica_db, identity)
         assert on_replica == await visible_rows(app_db, identity), manager.code
         for table in ("orders", "customers"):
-            assert set(on_replica[table]) == expected_stores(catalogue, manager), (
+            assert set(on_replica[table]) == visible_store_ids(catalogue, manager.code), (
                 manager.code,
                 table,
             )

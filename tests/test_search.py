@@ -9,12 +9,12 @@ from typing import Any
 
 import asyncpg
 import pytest
+from benchmarks import search_quality
 from fastmcp import Client
 from sqlalchemy import text
 
 from tests.conftest import manager_identity
 from tests.embedding_server import EmbeddingServer
-from zava_mcp.bench import search_quality
 from zava_mcp.db import queries
 from zava_mcp.db.search import Fusion, search_products_hybrid
 from zava_mcp.db.session import Database

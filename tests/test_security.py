@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from tests.conftest import app_database, manager_identity
+from tests.conftest import app_database, in_memory_server, manager_identity
+from tests.oracle import visible_store_ids
 from tests.test_guard import ATTACK_CORPUS
 from zava_mcp.db import queries
 from zava_mcp.db.audit import verify_chain
@@ -28,7 +29,6 @@ from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue
-from zava_mcp.server import build_server
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.query import QueryService
 
@@ -43,16 +43,6 @@ CHECKSUM_TABLES = (
     "managers",
     "product_description_embeddings",
 )
-
-
-def stores_of(catalogue: Catalogue, code: str) -> set[uuid.UUID]:
-    manager = next(m for m in catalogue.managers if m.code == code)
-    if manager.access_level == "head_office":
-        return {s.id for s in catalogue.stores}
-    if manager.access_level == "region":
-        return {s.id for s in catalogue.stores if s.region_id == manager.region_id}
-    assert manager.store_id is not None
-    return {manager.store_id}
 
 
 async def checksums(owner: asyncpg.Connection) -> dict[str, str]:
@@ -134,7 +124,7 @@ def test_property_every_row_belongs_to_the_caller(
     async def run() -> None:
         for code in (first, second):
             identity = manager_identity(code)
-            allowed = stores_of(catalogue, code) if code != "nobody" else set()
+            allowed = visible_store_ids(catalogue, code) if code != "nobody" else set()
             try:
                 result = await service.execute(identity=identity, sql=sql)
             except QueryRejectedError:
@@ -220,7 +210,7 @@ def test_property_counts_and_text_are_the_callers_own(
 ) -> None:
     loop, service = background_service
     table, shape, sql = case
-    allowed = stores_of(catalogue, code) if code != "nobody" else set()
+    allowed = visible_store_ids(catalogue, code) if code != "nobody" else set()
     own_count = sum(n for store, n in per_store_counts[table].items() if store in allowed)
     names = {s.name for s in catalogue.stores if s.id in allowed}
 
@@ -247,7 +237,7 @@ def test_property_counts_and_text_are_the_callers_own(
 @pytest_asyncio.fixture(loop_scope="session")
 async def hostile_client(app_db: Database) -> AsyncIterator[Client[Any]]:
     settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
     async with Client(mcp) as client:
         yield client
 
@@ -260,7 +250,7 @@ async def test_attack_corpus_through_the_tool(
 ) -> None:
     assert len(ATTACK_CORPUS) >= 40
     before = await checksums(owner_conn)
-    allowed = {str(s) for s in stores_of(catalogue, "sm-leeds")}
+    allowed = {str(s) for s in visible_store_ids(catalogue, "sm-leeds")}
     other_names = {s.name for s in catalogue.stores if str(s.id) not in allowed}
     for payload, _reason in ATTACK_CORPUS:
         try:
@@ -279,7 +269,7 @@ async def test_attack_corpus_through_the_tool(
     assert await checksums(owner_conn) == before
     # the next call, by another identity, behaves normally
     settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("rm-south"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("rm-south"))
     async with Client(mcp) as client:
         rows = (
             await client.call_tool(
@@ -287,7 +277,7 @@ async def test_attack_corpus_through_the_tool(
                 {"postgresql_query": "select distinct store_id::text from retail.orders"},
             )
         ).structured_content["rows"]  # type: ignore[index]
-    assert {r[0] for r in rows} == {str(s) for s in stores_of(catalogue, "rm-south")}
+    assert {r[0] for r in rows} == {str(s) for s in visible_store_ids(catalogue, "rm-south")}
 
 
 IDENTITY_ATTACKS = [
@@ -315,7 +305,7 @@ async def test_database_refuses_identity_changes_with_the_guard_bypassed(
 ) -> None:
     """Drive the data layer directly (no SQL guard): the database itself refuses."""
     ho = str(manager_identity("ho-1"))
-    store_only = stores_of(catalogue, "sm-leeds")
+    store_only = visible_store_ids(catalogue, "sm-leeds")
     for template in IDENTITY_ATTACKS:
         sql = template.format(ho=ho)
         with pytest.raises(ZavaError) as info:
@@ -392,7 +382,7 @@ async def test_hundred_concurrent_calls_each_see_only_their_stores(
 
     results = await asyncio.gather(*(one(i) for i in range(100)))
     for code, seen in results:
-        assert seen == {str(s) for s in stores_of(catalogue, code)}, code
+        assert seen == {str(s) for s in visible_store_ids(catalogue, code)}, code
 
 
 # ----------------------------------------------------------------------------- audit
@@ -407,7 +397,7 @@ async def _audit_rows(owner: asyncpg.Connection, since: int) -> list[asyncpg.Rec
 async def test_audit_row_for_every_call(app_db: Database, owner_conn: asyncpg.Connection) -> None:
     since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
     settings_ = Settings(auth_mode="dev", _env_file=None, statement_timeout_ms=200)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
     calls = [
         ("select count(*) from retail.orders", None),
         ("delete from retail.orders", "QUERY_REJECTED"),
@@ -450,7 +440,7 @@ async def test_verify_detects_an_edited_row(
     owner_conn: asyncpg.Connection, app_db: Database
 ) -> None:
     settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("ho-1"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("ho-1"))
     async with Client(mcp) as client:
         await client.call_tool("get_current_utc_date", {})
         await client.call_tool("get_current_utc_date", {})
@@ -474,7 +464,7 @@ async def test_verify_detects_an_edited_row(
 
 async def test_identity_from_tool_arguments_is_impossible() -> None:
     """No tool takes an identity: the schema of every tool is free of manager/identity args."""
-    mcp = build_server(
+    mcp = in_memory_server(
         Settings(auth_mode="dev", _env_file=None),  # type: ignore[call-arg]
         dev_identity=Identity(uuid.uuid4()),
     )
@@ -489,7 +479,7 @@ async def test_audit_with_asynchronous_commit_still_records_and_chains(
 ) -> None:
     since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
     settings_ = Settings(auth_mode="dev", _env_file=None, audit_synchronous_commit=False)  # type: ignore[call-arg]
-    mcp = build_server(settings_, database=app_db, dev_identity=manager_identity("rm-west"))
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("rm-west"))
     async with Client(mcp) as client:
         await client.call_tool("get_current_user_info", {})
     rows = await _audit_rows(owner_conn, since)

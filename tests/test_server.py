@@ -10,17 +10,15 @@ import pytest_asyncio
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
-from tests.conftest import manager_identity
+from tests.conftest import in_memory_server, manager_identity
+from tests.oracle import LEVELS, codes_at, visible_store_names
 from zava_mcp.db.session import Database
 from zava_mcp.infra.settings import Settings
 from zava_mcp.seed.catalogue import Catalogue
-from zava_mcp.server import build_server
-
-LEVELS = ("store", "region", "head_office")
 
 
 def code_for(catalogue: Catalogue, level: str, index: int = 0) -> str:
-    return [m.code for m in catalogue.managers if m.access_level == level][index]
+    return codes_at(catalogue, level)[index]
 
 
 def own_and_other_store(catalogue: Catalogue) -> tuple[str, str, str]:
@@ -33,7 +31,7 @@ def own_and_other_store(catalogue: Catalogue) -> tuple[str, str, str]:
 
 def client_for(db: Database, code: str) -> Client[Any]:
     settings = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
-    return Client(build_server(settings, database=db, dev_identity=manager_identity(code)))
+    return Client(in_memory_server(settings, database=db, dev_identity=manager_identity(code)))
 
 
 @pytest_asyncio.fixture(loop_scope="session", params=LEVELS)
@@ -43,15 +41,6 @@ async def level_client(
     code = code_for(catalogue, request.param)
     async with client_for(app_db, code) as client:
         yield request.param, code, client
-
-
-def stores_for(catalogue: Catalogue, code: str) -> set[str]:
-    manager = next(m for m in catalogue.managers if m.code == code)
-    if manager.access_level == "head_office":
-        return {s.name for s in catalogue.stores}
-    if manager.access_level == "region":
-        return {s.name for s in catalogue.stores if s.region_id == manager.region_id}
-    return {s.name for s in catalogue.stores if s.id == manager.store_id}
 
 
 async def test_lists_every_tool(app_db: Database, catalogue: Catalogue) -> None:
@@ -75,13 +64,13 @@ async def test_whoami_per_level(level_client: Any, catalogue: Catalogue) -> None
     result = await client.call_tool("get_current_user_info", {})
     data = result.structured_content
     assert data["access_level"] == level
-    assert {s["name"] for s in data["stores"]} == stores_for(catalogue, code)
+    assert {s["name"] for s in data["stores"]} == visible_store_names(catalogue, code)
     assert data["full_name"] in result.content[0].text
 
 
 async def test_sales_query_sees_only_own_stores(level_client: Any, catalogue: Catalogue) -> None:
     level, code, client = level_client
-    expected = stores_for(catalogue, code)
+    expected = visible_store_names(catalogue, code)
     if level == "store":
         assert len(expected) == 1
     elif level == "head_office":

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import app_database, manager_identity
+from tests.waiting import backend_gone, backend_running
 from zava_mcp.db.session import Database
 from zava_mcp.errors import QueryError, QueryTimeoutError
 
@@ -123,7 +124,13 @@ async def _backend_and_identity(db: Database) -> tuple[int, str]:
 async def test_a_cancelled_unit_of_work_never_returns_its_session_to_the_pool(pg: Any) -> None:
     import asyncio
 
+    import asyncpg
+
+    from zava_mcp.infra.embedded import SUPERUSER
+    from zava_mcp.infra.settings import asyncpg_dsn
+
     db = await _one_connection(pg)
+    admin = await asyncpg.connect(asyncpg_dsn(pg.url(SUPERUSER)))
     try:
         before, _ = await _backend_and_identity(db)
 
@@ -132,7 +139,8 @@ async def test_a_cancelled_unit_of_work_never_returns_its_session_to_the_pool(pg
                 await conn.execute(text("select count(*) from generate_series(1, 400000000)"))
 
         task = asyncio.create_task(slow())
-        await asyncio.sleep(0.3)
+        # cancel mid-statement: once the pool's only session is running it
+        await backend_running(admin, before, "generate_series(1, 400000000)")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -141,6 +149,7 @@ async def test_a_cancelled_unit_of_work_never_returns_its_session_to_the_pool(pg
         assert after != before
         assert identity == ""
     finally:
+        await admin.close()
         await db.dispose()
 
 
@@ -211,8 +220,6 @@ async def test_audit_sessions_write_and_tool_sessions_stay_read_only(pg: Any) ->
 async def test_a_pooled_session_the_server_ended_is_replaced_without_an_error(pg: Any) -> None:
     """No pre-ping round trip: a closed socket is noticed at checkout, and a BEGIN on a session
     that died a moment ago is retried once on a fresh one."""
-    import asyncio
-
     import asyncpg
 
     from zava_mcp.infra.embedded import SUPERUSER
@@ -221,10 +228,13 @@ async def test_a_pooled_session_the_server_ended_is_replaced_without_an_error(pg
     db = await _one_connection(pg)
     admin = await asyncpg.connect(asyncpg_dsn(pg.url(SUPERUSER)))
     try:
-        for pause in (0.2, 0.0):
+        # a session that died a while ago (its socket closed, noticed at checkout), then one
+        # that died a moment ago (the BEGIN fails and is retried on a fresh session)
+        for settled in (True, False):
             before, _ = await _backend_and_identity(db)
             assert await admin.fetchval("select pg_terminate_backend($1)", before)
-            await asyncio.sleep(pause)
+            if settled:
+                await backend_gone(admin, before)
             after, identity = await _backend_and_identity(db)
             assert after != before
             assert identity == ""

@@ -11,12 +11,12 @@ from typing import Any
 import psutil
 from fastmcp import Client
 
-from zava_mcp.bench import output
-from zava_mcp.bench.cluster import BenchCluster, SeededDatabase
-from zava_mcp.bench.config import RunConfig
-from zava_mcp.bench.load import mcp_transport
-from zava_mcp.bench.processes import Server, mcp_server
-from zava_mcp.bench.workload import head_office
+from benchmarks import output
+from benchmarks.cluster import BenchCluster, SeededDatabase
+from benchmarks.config import RunConfig
+from benchmarks.load import mcp_transport
+from benchmarks.processes import Server, mcp_server
+from benchmarks.workload import head_office
 from zava_mcp.infra.settings import asyncpg_dsn
 from zava_mcp.security.binding import read_identity_key
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import asyncpg
 
-from zava_mcp.bench import output
-from zava_mcp.bench.context import Context
-from zava_mcp.bench.load import run_bound
-from zava_mcp.bench.stats import median, summary
-from zava_mcp.bench.workload import QUERIES, Caller, head_office
+from benchmarks import output
+from benchmarks.context import Context
+from benchmarks.load import run_bound
+from benchmarks.stats import median, summary
+from benchmarks.workload import QUERIES, Caller, head_office
 from zava_mcp.db.session import disable_asyncpg_jit_toggle
 
 Timings = dict[str, dict[str, list[float]]]

@@ -7,13 +7,13 @@ from typing import Any
 
 from fastmcp import Client
 
-from zava_mcp.bench import output
-from zava_mcp.bench.cluster import SeededDatabase, database_name, seed_database
-from zava_mcp.bench.context import Context, warm_up
-from zava_mcp.bench.load import mcp_transport
-from zava_mcp.bench.processes import has_result_cache, mcp_server
-from zava_mcp.bench.stats import summary
-from zava_mcp.bench.workload import head_office
+from benchmarks import output
+from benchmarks.cluster import SeededDatabase, database_name, seed_database
+from benchmarks.context import Context, warm_up
+from benchmarks.load import mcp_transport
+from benchmarks.processes import has_result_cache, mcp_server
+from benchmarks.stats import summary
+from benchmarks.workload import head_office
 from zava_mcp.seed.catalogue import load_catalogue
 
 BIG_SCALE = 10.0

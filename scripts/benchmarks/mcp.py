@@ -1,87 +1,34 @@
-"""MCP over streamable HTTP against the asyncpg floor; server memory; replicas behind nginx."""
+"""MCP over streamable HTTP against the asyncpg floor (memory and replicas: ``scaling``)."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
-import psutil
 from fastmcp import Client
 
-from zava_mcp.bench import output
-from zava_mcp.bench.context import Context, warm_up
-from zava_mcp.bench.load import (
+from benchmarks import output
+from benchmarks.context import Context
+from benchmarks.load import (
     DIRECT_POOL_MAX,
-    LevelResult,
     direct_level,
     direct_pool,
     mcp_level,
     mcp_transport,
     run_bound,
 )
-from zava_mcp.bench.processes import (
-    ResourceSampler,
+from benchmarks.measured import cpu_json, diff, line, measured, ratio, round1
+from benchmarks.processes import (
     Server,
     floor_server,
-    mcp_server,
-    nginx,
 )
-from zava_mcp.bench.stats import median, summary
-from zava_mcp.bench.workload import QUERIES, QUERY_NAMES, callers, head_office, plan
+from benchmarks.stats import median, summary
+from benchmarks.workload import QUERIES, QUERY_NAMES, callers, head_office, plan
 
 TRIVIAL_SQL = "select 1 as one"
 TOOL_LOG = re.compile(r"tool call execute_sales_query ok in ([0-9.]+) ms")
-
-
-def _line(result: LevelResult) -> str:
-    data = result.to_json()
-    errors = f", {result.errors} errors" if result.errors else ""
-    cap = " (time cap hit)" if result.hit_time_cap else ""
-    return (
-        f"{data['calls']} calls in {data['wall_s']:.1f}s: {data['calls_per_s']:.1f} calls/s, "
-        f"p50 {data['p50_ms']} ms, p95 {data['p95_ms']} ms, p99 {data['p99_ms']} ms"
-        f"{errors}{cap}"
-    )
-
-
-async def _measured(
-    ctx: Context, pids: list[int], run: Awaitable[LevelResult]
-) -> tuple[LevelResult, ResourceSampler]:
-    """Run one load level while sampling the servers, this process and PostgreSQL."""
-    with ResourceSampler([*pids, os.getpid()], postmaster_pid=ctx.postmaster_pid()) as sampler:
-        result = await run
-    return result, sampler
-
-
-def _cpu_json(
-    sampler: ResourceSampler, server_pids: list[int], calls: int
-) -> dict[str, float | None]:
-    """CPU seconds of the load generator (this process), the server(s) and PostgreSQL over the
-    whole level (opening the sessions, the warm-up calls and the timed calls), and the same in ms
-    per call made in that window."""
-    client = sampler.cpu_s.get(os.getpid(), 0.0)
-    server = sum(sampler.cpu_s.get(p, 0.0) for p in server_pids)
-    postgres = sampler.postgres_cpu_s
-
-    def per_call(seconds: float) -> float | None:
-        return round(seconds * 1000 / calls, 2) if calls else None
-
-    return {
-        "client_s": round(client, 2),
-        "server_s": round(server, 2),
-        "postgres_s": round(postgres, 2),
-        "client_ms_per_call": per_call(client),
-        "server_ms_per_call": per_call(server),
-        "postgres_ms_per_call": per_call(postgres),
-        # busy CPU of everything else on the machine in the same window (other users' work)
-        "other_processes_s": round(
-            max(0.0, sampler.machine_busy_s - client - server - postgres), 2
-        ),
-    }
 
 
 def _tool_times(log: Path, offset: int) -> list[float]:
@@ -119,7 +66,7 @@ async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
         "bare_fastmcp": summary(bare) if bare else None,
         "breakdown_p50_ms": {
             "direct_floor": round(direct_p50, 3),
-            "tool_body_minus_direct": _diff(tool_p50, direct_p50),
+            "tool_body_minus_direct": diff(tool_p50, direct_p50),
             "audit_write": audit_p50,
             "http_mcp_framework": framework,
             "of_which_bare_fastmcp_round_trip": bare_p50,
@@ -128,7 +75,7 @@ async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
         "of work, query, result shaping); audit_write is zava_mcp.db.audit.record timed alone "
         "(one statement, its own transaction, committed); the rest is HTTP, MCP and framework, "
         "of which bare_fastmcp_round_trip is a no-op tool on a bare FastMCP server "
-        "(zava_mcp.bench.floor) called by the same client: the protocol stack's own floor",
+        "(benchmarks.floor) called by the same client: the protocol stack's own floor",
     }
 
 
@@ -272,13 +219,13 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
                         calls,
                         counts.level_cap_s,
                     )
-                result, sampler = await _measured(ctx, [server.pid], run)
-                output.say(f"  {mode:>6} x{clients}: {_line(result)}")
+                result, sampler = await measured(ctx, [server.pid], run)
+                output.say(f"  {mode:>6} x{clients}: {line(result)}")
             data = result.to_json()
-            data["cpu"] = _cpu_json(sampler, [server.pid], result.calls + result.errors + clients)
+            data["cpu"] = cpu_json(sampler, [server.pid], result.calls + result.errors + clients)
             if mode == "mcp":
                 memory_samples[clients] = {
-                    "max_rss_mb": _round(sampler.max_rss_mb(server.pid)),
+                    "max_rss_mb": round1(sampler.max_rss_mb(server.pid)),
                     "samples": len(sampler.rss_mb.get(server.pid, [])),
                 }
             row[mode] = data
@@ -287,18 +234,18 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
     by_clients = {row["clients"]: row for row in levels}
     at32 = by_clients.get(32) or levels[-1]
     per_query = {
-        q: _diff(first["mcp"]["by_query_p50_ms"].get(q), first["direct"]["by_query_p50_ms"].get(q))
+        q: diff(first["mcp"]["by_query_p50_ms"].get(q), first["direct"]["by_query_p50_ms"].get(q))
         for q in QUERIES
     }
     matched = [v for v in per_query.values() if v is not None]
     sequential = round(median(matched), 3) if matched else None
     overhead = paired["overhead_p50_ms"]
-    pooled = _diff(first["mcp"]["p50_ms"], first["direct"]["p50_ms"])
-    ratio = _ratio(at32["mcp"]["calls_per_s"], at32["direct"]["calls_per_s"])
+    pooled = diff(first["mcp"]["p50_ms"], first["direct"]["p50_ms"])
+    throughput = ratio(at32["mcp"]["calls_per_s"], at32["direct"]["calls_per_s"])
     output.say(
         f"  overhead at 1 client: {overhead} ms (median over questions of MCP p50 - direct p50, "
         f"paired; {sequential} ms from the sequential levels, pooled p50 difference {pooled} ms)"
-        f"; throughput ratio at {at32['clients']}: {ratio}"
+        f"; throughput ratio at {at32['clients']}: {throughput}"
     )
     ctx.results["_memory_samples"] = memory_samples
     return {
@@ -321,90 +268,5 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
         "levels and the pooled p50 of the whole mix (two mixtures of questions whose latencies "
         "differ by 50x) are reported but not used for the target",
         "throughput_ratio_at": at32["clients"],
-        "throughput_ratio": ratio,
+        "throughput_ratio": throughput,
     }
-
-
-async def memory(ctx: Context) -> dict[str, Any]:
-    """Server RSS at idle and at its maximum under the heaviest load level."""
-    heaviest = max(ctx.config.counts.concurrency)
-    server = await ctx.main_server()
-    samples = ctx.results.get("_memory_samples", {}).get(heaviest)
-    if samples is None:
-        with output.step(f"memory: {heaviest} MCP clients (RSS sampled every 100 ms)"):
-            run = mcp_level(
-                server.mcp_url,
-                callers(),
-                heaviest,
-                ctx.config.counts.calls[heaviest],
-                ctx.config.counts.level_cap_s,
-            )
-            result, sampler = await _measured(ctx, [server.pid], run)
-            output.say(f"  mcp x{heaviest}: {_line(result)}")
-        samples = {
-            "max_rss_mb": _round(sampler.max_rss_mb(server.pid)),
-            "samples": len(sampler.rss_mb.get(server.pid, [])),
-        }
-    else:
-        output.say(f"memory: RSS was sampled during mcp_vs_direct's {heaviest}-client level")
-    output.say(f"  server max RSS {samples['max_rss_mb']} MB ({samples['samples']} samples)")
-    after = psutil.Process(server.pid).memory_info().rss / (1024 * 1024)
-    return {
-        "clients": heaviest,
-        "max_rss_mb": samples["max_rss_mb"],
-        "samples": samples["samples"],
-        "rss_now_mb": round(after, 1),
-        "rss_idle_mb": _round(ctx.results.get("_idle_rss_mb")),
-        "note": "one server process (uvicorn; the local embedding model is loaded at start-up); "
-        "RSS via psutil every 100 ms",
-    }
-
-
-async def replicas(ctx: Context) -> dict[str, Any]:
-    """Two replicas behind nginx against one server, with the same clients and questions."""
-    counts = ctx.config.counts
-    clients, calls, cap = counts.replica_clients, counts.replica_calls, counts.level_cap_s
-    people = callers()
-    main = await ctx.main_server()
-    setups: dict[str, dict[str, Any]] = {}
-
-    async def measure(label: str, url: str, pids: list[int]) -> None:
-        with output.step(f"replicas: {label}, {clients} clients"):
-            result, sampler = await _measured(
-                ctx, pids, mcp_level(url, people, clients, calls, cap)
-            )
-            output.say(f"  {label}: {_line(result)}")
-        data = result.to_json()
-        data["cpu"] = _cpu_json(sampler, pids, result.calls + result.errors + clients)
-        setups[label] = data
-
-    await measure("single_server", main.mcp_url, [main.pid])
-    with mcp_server(ctx.db.app, ctx.db.admin, ctx.logs / "server-replica-b.log") as second:
-        output.say("replicas: second server started")
-        await warm_up(second)
-        with nginx([main.port], ctx.logs / "nginx-single") as base:
-            await measure("nginx_one_replica", f"{base}/mcp", [main.pid])
-        with nginx([main.port, second.port], ctx.logs / "nginx-pair") as base:
-            await measure("nginx_two_replicas", f"{base}/mcp", [main.pid, second.pid])
-    single, pair = setups["single_server"], setups["nginx_two_replicas"]
-    return {
-        "clients": clients,
-        "setups": setups,
-        "throughput_ratio_two_vs_single": _ratio(pair["calls_per_s"], single["calls_per_s"]),
-        "p50_ms_single": single["p50_ms"],
-        "p50_ms_two_replicas": pair["p50_ms"],
-        "note": "nginx passes the client's x-rls-user-id on (the benchmark stands in for the "
-        "authenticating proxy); every process shares this machine's cores with PostgreSQL",
-    }
-
-
-def _round(value: float | None) -> float | None:
-    return round(value, 1) if value is not None else None
-
-
-def _diff(a: float | None, b: float | None) -> float | None:
-    return round(a - b, 3) if a is not None and b is not None else None
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return round(a / b, 3) if a is not None and b else None

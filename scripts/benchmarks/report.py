@@ -92,7 +92,7 @@ def targets(benchmarks: dict[str, Any]) -> list[Target]:
                     "ms",
                 )
             )
-    from zava_mcp.bench.search import search_targets  # it builds on this module's Target
+    from benchmarks.search import search_targets  # it builds on this module's Target
 
     out.extend(search_targets(benchmarks.get("search")))
     return out

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The checkout, not package data: the bench is dev tooling that runs only from a clone (it renders
-# scripts/nginx.conf, reads the eval set in tests/data, writes bench-results/). Installed
-# packages read their data with importlib.resources; the bench belongs outside the package.
+# Dev tooling, run only from a checkout (scripts/bench puts scripts/ on PYTHONPATH): it renders
+# scripts/nginx.conf, reads the eval set in tests/data and writes bench-results/, so it finds the
+# checkout from its own file (scripts/benchmarks/config.py). The product package never does this.
 ROOT = Path(__file__).resolve().parents[2]
+#: what child processes put on PYTHONPATH to import this package (``python -m benchmarks.floor``)
+SCRIPTS = ROOT / "scripts"
 
 BENCHMARKS = (
     "mcp_vs_direct",

@@ -18,13 +18,13 @@ import httpx
 import psutil
 from fastmcp import Client
 
-from zava_mcp.bench import output
-from zava_mcp.bench import search_quality as sq
-from zava_mcp.bench.context import Context
-from zava_mcp.bench.load import mcp_transport
-from zava_mcp.bench.processes import mcp_server
-from zava_mcp.bench.report import Target
-from zava_mcp.bench.workload import head_office
+from benchmarks import output
+from benchmarks import search_quality as sq
+from benchmarks.context import Context
+from benchmarks.load import mcp_transport
+from benchmarks.processes import mcp_server
+from benchmarks.report import Target
+from benchmarks.workload import head_office
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import LocalEmbedder
 from zava_mcp.identity import Identity

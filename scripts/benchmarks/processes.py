@@ -22,8 +22,8 @@ import httpx
 import psutil
 from sqlalchemy.engine import URL
 
-from zava_mcp.bench.cluster import plain_url
-from zava_mcp.bench.config import ROOT
+from benchmarks.cluster import plain_url
+from benchmarks.config import ROOT, SCRIPTS
 from zava_mcp.infra.embedded import free_port
 from zava_mcp.infra.settings import Settings
 
@@ -119,7 +119,7 @@ def mcp_server(
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        proc = subprocess.Popen(
             [sys.executable, "-m", "zava_mcp", "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=server_env(app, admin, port, cache=cache),
             stdout=out,
@@ -136,15 +136,17 @@ def mcp_server(
 
 @contextmanager
 def floor_server(log: Path) -> Iterator[Server]:
-    """The bare FastMCP server of :mod:`zava_mcp.bench.floor` on a free loopback port."""
+    """The bare FastMCP server of :mod:`benchmarks.floor` on a free loopback port."""
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "zava_mcp.bench.floor", "--port", str(port)],
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.floor", "--port", str(port)],
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=log.parent,
+            # benchmarks is not an installed package: the child finds it the way scripts/bench does
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(_python_path())},
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -152,6 +154,11 @@ def floor_server(log: Path) -> Iterator[Server]:
         yield Server(base, proc.pid, log)
     finally:
         _stop(proc, signal.SIGTERM, 15)
+
+
+def _python_path() -> list[str]:
+    inherited = os.environ.get("PYTHONPATH", "")
+    return [str(SCRIPTS), *(p for p in inherited.split(os.pathsep) if p)]
 
 
 def nginx_binary() -> str | None:
@@ -166,7 +173,7 @@ def render_nginx(
 ) -> str:
     """The repo's nginx config, rendered by ``scripts/render-nginx``; with ``forward_identity``
     the caller's x-rls-user-id passes on (the benchmark stands in for authentication)."""
-    rendered = subprocess.run(  # noqa: S603 - the repo's own script
+    rendered = subprocess.run(
         [
             str(ROOT / "scripts" / "render-nginx"),
             f"127.0.0.1:{listen_port}",
@@ -232,7 +239,7 @@ http {{
 """
     )
     with (workdir / "stderr.log").open("wb") as err:
-        proc = subprocess.Popen(  # noqa: S603 - the system nginx with our config
+        proc = subprocess.Popen(
             [binary, "-c", str(conf), "-p", str(workdir)],
             stdout=subprocess.DEVNULL,
             stderr=err,

@@ -17,17 +17,18 @@ from typing import Any
 import asyncpg
 import psutil
 
-from zava_mcp.bench import output
-from zava_mcp.bench.cluster import BenchCluster
-from zava_mcp.bench.config import BENCHMARKS, RunConfig
-from zava_mcp.bench.context import Context
-from zava_mcp.bench.mcp import mcp_vs_direct, memory, replicas
-from zava_mcp.bench.processes import has_result_cache
-from zava_mcp.bench.report import headlines, targets, write_chart, write_json
-from zava_mcp.bench.rls import rls_overhead
-from zava_mcp.bench.search import search
-from zava_mcp.bench.seeding import seed, store_performance
-from zava_mcp.bench.vectors import vectors
+from benchmarks import output
+from benchmarks.cluster import BenchCluster
+from benchmarks.config import BENCHMARKS, RunConfig
+from benchmarks.context import Context
+from benchmarks.mcp import mcp_vs_direct
+from benchmarks.processes import has_result_cache
+from benchmarks.report import headlines, targets, write_chart, write_json
+from benchmarks.rls import rls_overhead
+from benchmarks.scaling import memory, replicas
+from benchmarks.search import search
+from benchmarks.seeding import seed, store_performance
+from benchmarks.vectors import vectors
 
 Benchmark = Callable[[Context], Awaitable[dict[str, Any]]]
 RUNNERS: dict[str, Benchmark] = {

@@ -366,7 +366,7 @@ def _base_backup(primary: EmbeddedPostgres, replica: EmbeddedReplica, *, timeout
     # effect into primary_conninfo, so stray PG* variables must not leak into it.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["PGPASSWORD"] = primary.credentials().superuser
-    result = subprocess.run(  # noqa: S603 - fixed binaries, no shell
+    result = subprocess.run(
         [
             _bin("pg_basebackup"),
             "-h",

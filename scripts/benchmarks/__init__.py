@@ -1,4 +1,4 @@
-"""Benchmarks for zava-mcp: ``scripts/bench`` / ``python -m zava_mcp.bench``.
+"""Benchmarks for zava-mcp: ``scripts/bench`` (``python -m benchmarks``, scripts/ on PYTHONPATH).
 
 A private embedded PostgreSQL (``.zava/bench``) is seeded once per scale and reused; the server
 runs as real ``python -m zava_mcp serve`` processes (header identity mode, loopback only). Each

@@ -14,137 +14,38 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 import numpy as np
-from numpy.typing import NDArray
 from pgvector.asyncpg import register_vector
 from sqlalchemy.engine import URL
 
-from zava_mcp.bench import output
-from zava_mcp.bench.config import Counts
-from zava_mcp.bench.context import Context
-from zava_mcp.bench.stats import summary
-from zava_mcp.embeddings import EMBEDDING_DIMENSIONS
+from benchmarks import output, vector_data
+from benchmarks.config import Counts
+from benchmarks.context import Context
+from benchmarks.stats import summary
+from benchmarks.vector_data import SEED, DataSet, K, Matrix, synthetic, true_neighbours
 from zava_mcp.infra.settings import asyncpg_dsn
 
 SCRATCH_DATABASE = "scratch_bench_vectors"
-K = 10
-SEED = 20240501
 RECALL_TARGET = 0.95
 COPY_CHUNK = 5000
-
-Matrix = NDArray[np.float32]
-
-
-@dataclass
-class DataSet:
-    name: str
-    vectors: Matrix
-    queries: Matrix
-    note: str
+#: the most an index build may hold in memory: the full run's 100k x 1536 HNSW graph fits
+BUILD_MEMORY_CAP_MB = 1024
 
 
-def normalise(matrix: Matrix) -> Matrix:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (matrix / norms).astype(np.float32)
+def build_memory_mb(vectors: Matrix) -> int:
+    """``maintenance_work_mem`` (MB) for an index build on ``vectors``: room for the HNSW graph
+    (each vector plus its neighbour lists, under twice the vectors' size) and slack, capped.
 
-
-def synthetic(
-    n: int, clusters: int, queries: int, *, dims: int = EMBEDDING_DIMENSIONS, rank: int = 24
-) -> tuple[Matrix, Matrix]:
-    """``n`` clustered unit vectors and ``queries`` query vectors near the cluster centres."""
-    rng = np.random.default_rng(SEED)
-    centres = normalise(rng.standard_normal((clusters, dims), dtype=np.float32))
-    bases = rng.standard_normal((clusters, rank, dims), dtype=np.float32) / np.float32(
-        math.sqrt(dims)
-    )
-    labels = rng.integers(0, clusters, n)
-    vectors = np.empty((n, dims), dtype=np.float32)
-    for c in range(clusters):
-        members = np.nonzero(labels == c)[0]
-        spread = rng.standard_normal((len(members), rank), dtype=np.float32) * np.float32(0.1)
-        noise = rng.standard_normal((len(members), dims), dtype=np.float32) * np.float32(
-            0.05 / math.sqrt(dims)
-        )
-        vectors[members] = centres[c] + spread @ bases[c] + noise
-    picks = rng.integers(0, clusters, queries)
-    near = rng.standard_normal((queries, rank), dtype=np.float32) * np.float32(0.05)
-    query_vectors = centres[picks] + np.einsum("qr,qrd->qd", near, bases[picks])
-    return normalise(vectors), normalise(query_vectors.astype(np.float32))
-
-
-def true_neighbours(vectors: Matrix, queries: Matrix, k: int = K) -> list[set[int]]:
-    """Exact top-``k`` ids by cosine similarity (rows are unit vectors), in blocks."""
-    out: list[set[int]] = []
-    for start in range(0, len(queries), 64):
-        sims = queries[start : start + 64] @ vectors.T
-        top = np.argpartition(-sims, kth=min(k, sims.shape[1] - 1), axis=1)[:, :k]
-        out.extend({int(i) for i in row} for row in top)
-    return out
-
-
-async def _catalogue(ctx: Context) -> DataSet:
-    """The seeded product description embeddings (embedded now if the seed skipped them)."""
-    vectors: Matrix | None = None
-    note = "retail.product_description_embeddings of the bench database"
-    plain = await asyncpg.connect(ctx.admin_dsn)  # no vector codec: the seed's code sends text
-    try:
-        stored = await plain.fetchval("select count(*) from retail.product_description_embeddings")
-        if not stored:
-            vectors = await _embed_catalogue(ctx, plain)
-            if vectors is None:
-                note += " (embedded by this run with LocalEmbedder and kept there)"
-            else:
-                note = (
-                    f"{len(vectors)} product descriptions embedded in memory with LocalEmbedder "
-                    "(the bench database has no embeddings; --quick embeds only these)"
-                )
-    finally:
-        await plain.close()
-    if vectors is None:
-        conn = await asyncpg.connect(ctx.admin_dsn)
-        try:
-            await register_vector(conn)
-            rows = await conn.fetch(
-                "select description_embedding from retail.product_description_embeddings "
-                "order by product_id, model_name"
-            )
-        finally:
-            await conn.close()
-        vectors = np.stack([r[0].to_numpy() for r in rows]).astype(np.float32)
-    vectors = normalise(vectors)
-    rng = np.random.default_rng(SEED)
-    count = min(ctx.config.counts.catalogue_queries, len(vectors))
-    first = rng.choice(len(vectors), size=count, replace=False)
-    second = rng.choice(len(vectors), size=count, replace=True)
-    # a need between two products: one description, half of another
-    queries = normalise(vectors[first] + np.float32(0.5) * vectors[second])
-    return DataSet("catalogue", vectors, queries, note)
-
-
-async def _embed_catalogue(ctx: Context, conn: asyncpg.Connection) -> Matrix | None:
-    """Embed the catalogue: into the bench database (full runs; ``None``), or in memory."""
-    from zava_mcp.embeddings import LocalEmbedder
-    from zava_mcp.seed.embed import embed_catalogue
-
-    limit = ctx.config.counts.catalogue_embed_limit
-    embedder = LocalEmbedder()
-    try:
-        with output.step("vectors: embedding the catalogue with LocalEmbedder"):
-            if limit is None:
-                await embed_catalogue(conn, embedder)  # kept: later runs find them
-                return None
-            products = await conn.fetch(
-                "select name, description from retail.products order by sku limit $1", limit
-            )
-            texts = [f"{r['name']}. {r['description']}" for r in products]
-            return np.asarray(await embedder.embed(texts), dtype=np.float32)
-    finally:
-        await embedder.aclose()
+    Not a flat 1 GB: a parallel HNSW build reserves all of maintenance_work_mem at once as one
+    shared memory segment (posix_fallocate in /dev/shm: real memory, whatever the graph needs).
+    A flat 1 GB made the --quick run (the smoke test in the default suite) hold 1 GiB of the
+    shared machine's memory per build for a 2,000-row graph of about 15 MB.
+    """
+    need = 2 * vectors.nbytes / 2**20 + 64
+    return int(min(BUILD_MEMORY_CAP_MB, math.ceil(need)))
 
 
 async def _load(conn: asyncpg.Connection, table: str, vectors: Matrix) -> float:
@@ -202,9 +103,13 @@ async def _measure(
 
 
 async def _build(
-    conn: asyncpg.Connection, statement: str, index: str, timeout_s: float | None = None
+    conn: asyncpg.Connection,
+    statement: str,
+    index: str,
+    memory_mb: int,
+    timeout_s: float | None = None,
 ) -> tuple[float, int]:
-    await conn.execute("set maintenance_work_mem = '1GB'")
+    await conn.execute(f"set maintenance_work_mem = '{int(memory_mb)}MB'")
     await conn.execute(f"set statement_timeout = {int(timeout_s * 1000) if timeout_s else 0}")
     began = time.perf_counter()
     try:
@@ -224,10 +129,12 @@ async def _run_dataset(
     with output.step(f"vectors[{data.name}]: COPY {len(vectors):,} x {vectors.shape[1]} vectors"):
         load_s = await _load(conn, table, vectors)
         truth = true_neighbours(vectors, queries)
+    memory_mb = build_memory_mb(vectors)
     result: dict[str, Any] = {
         "source": data.note,
         "rows": len(vectors),
         "dimensions": int(vectors.shape[1]),
+        "maintenance_work_mem_mb": memory_mb,
         "query_vectors": len(queries),
         "load_s": round(load_s, 2),
         "reduced_from": None,
@@ -243,7 +150,9 @@ async def _run_dataset(
     )
     with output.step(f"vectors[{data.name}]: HNSW build (m=16, ef_construction=64)"):
         try:
-            hnsw_s, hnsw_bytes = await _build(conn, hnsw_sql, f"{table}_hnsw", hnsw_timeout_s)
+            hnsw_s, hnsw_bytes = await _build(
+                conn, hnsw_sql, f"{table}_hnsw", memory_mb, hnsw_timeout_s
+            )
         except asyncpg.QueryCanceledError:
             smaller = counts.hnsw_fallback_vectors
             output.warn(
@@ -256,7 +165,7 @@ async def _run_dataset(
             vectors = vectors[:smaller]
             truth = true_neighbours(vectors, queries)
             result["rows"] = len(vectors)
-            hnsw_s, hnsw_bytes = await _build(conn, hnsw_sql, f"{table}_hnsw")
+            hnsw_s, hnsw_bytes = await _build(conn, hnsw_sql, f"{table}_hnsw", memory_mb)
     output.say(f"  HNSW built in {hnsw_s:.1f}s ({hnsw_bytes / 2**20:.0f} MB)")
     hnsw: dict[str, Any] = {
         "method": "hnsw",
@@ -283,7 +192,7 @@ async def _run_dataset(
         f"(embedding public.vector_cosine_ops) with (lists = {lists})"
     )
     with output.step(f"vectors[{data.name}]: ivfflat build (lists={lists})"):
-        ivf_s, ivf_bytes = await _build(conn, ivf_sql, f"{table}_ivfflat")
+        ivf_s, ivf_bytes = await _build(conn, ivf_sql, f"{table}_ivfflat", memory_mb)
     output.say(f"  ivfflat built in {ivf_s:.1f}s ({ivf_bytes / 2**20:.0f} MB)")
     ivf: dict[str, Any] = {
         "method": "ivfflat",
@@ -338,7 +247,7 @@ def winner(methods: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def vectors(ctx: Context) -> dict[str, Any]:
     counts = ctx.config.counts
-    catalogue = await _catalogue(ctx)
+    catalogue = await vector_data.catalogue(ctx)
     with output.step(
         f"vectors: generating {counts.synthetic_vectors:,} synthetic vectors "
         f"({counts.synthetic_clusters} clusters)"
@@ -373,7 +282,10 @@ async def vectors(ctx: Context) -> dict[str, Any]:
         "k": K,
         "recall_target": RECALL_TARGET,
         "distance": "cosine (vector_cosine_ops)",
-        "build_settings": "maintenance_work_mem=1GB, max_parallel_maintenance_workers=2",
+        "build_settings": (
+            "maintenance_work_mem sized to each data set (maintenance_work_mem_mb, at most "
+            f"{BUILD_MEMORY_CAP_MB} MB), max_parallel_maintenance_workers=2"
+        ),
         "data_sets": results,
     }
 

@@ -20,8 +20,8 @@ import asyncpg
 from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 
-from zava_mcp.bench.stats import summary
-from zava_mcp.bench.workload import QUERIES, Caller, plan
+from benchmarks.stats import summary
+from benchmarks.workload import QUERIES, Caller, plan
 from zava_mcp.db.session import disable_asyncpg_jit_toggle
 from zava_mcp.security.binding import signed_identity
 

@@ -2,15 +2,15 @@
 
 No identity, no middleware, no database, no audit: the same FastMCP, uvicorn and streamable-HTTP
 settings as ``zava-mcp serve`` (stateless, JSON answers), so a ``fastmcp.Client`` call to it
-costs what HTTP + MCP cost before zava-mcp does anything. ``python -m zava_mcp.bench.floor
+costs what HTTP + MCP cost before zava-mcp does anything. ``python -m benchmarks.floor
 --port N`` serves it; the benchmark starts it next to the real server.
 """
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Sequence
 from typing import Any
+
+import click
 
 
 def build_app() -> Any:
@@ -32,15 +32,14 @@ def build_app() -> Any:
     return mcp.http_app(path="/mcp", stateless_http=True, json_response=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--port", type=click.IntRange(1, 65535), required=True, help="loopback port")
+def main(port: int) -> None:
+    """Serve the floor server on 127.0.0.1:PORT."""
     import uvicorn
 
-    parser = argparse.ArgumentParser(prog="python -m zava_mcp.bench.floor")
-    parser.add_argument("--port", type=int, required=True)
-    args = parser.parse_args(argv)
-    uvicorn.run(build_app(), host="127.0.0.1", port=args.port, log_level="warning")
-    return 0
+    uvicorn.run(build_app(), host="127.0.0.1", port=port, log_level="warning")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
