@@ -90,10 +90,12 @@ def error_code(exc: BaseException) -> str:
 class QuietTypedErrors(logging.Filter):
     """FastMCP logs every failure of a tool or resource at ERROR with its traceback. A typed
     error is an expected answer (a refused query, a forbidden store) that the pipeline logs
-    with its code, so FastMCP's line for it drops to DEBUG, without the traceback."""
+    with its code, so FastMCP's line for it drops to DEBUG, without the traceback (an
+    INTERNAL_ERROR keeps both: it is a failure to look into)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and typed_error(record.exc_info[1]) is not None:
+        typed = typed_error(record.exc_info[1]) if record.exc_info else None
+        if typed is not None and typed.error_code != "INTERNAL_ERROR":
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
             record.exc_info, record.exc_text = None, None
         return True
