@@ -12,11 +12,11 @@ from fastmcp import Client
 
 from tests.conftest import in_memory_server, manager_identity
 from tests.servers import database_env
+from zava_mcp.db.posture import enforce as enforce_posture
 from zava_mcp.db.session import Database
 from zava_mcp.errors import ConfigurationError
 from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.infra.settings import Settings
-from zava_mcp.server import enforce_posture
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

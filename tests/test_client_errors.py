@@ -58,14 +58,20 @@ async def test_bad_arguments_are_coded_one_liners(
 
 
 async def test_unknown_tool_is_not_found_and_never_a_metric_label(app_db: Database) -> None:
-    mcp = server(app_db)
+    metrics = Metrics()
+    mcp = in_memory_server(
+        Settings(auth_mode="dev", _env_file=None),  # type: ignore[call-arg]
+        database=app_db,
+        dev_identity=manager_identity("sm-leeds"),
+        metrics=metrics,
+    )
     async with Client(mcp) as client:
         with pytest.raises(ToolError) as info:
             await client.call_tool("drop_all_tables_please", {})
     message = str(info.value)
     assert ONE_LINE.match(message) and message.startswith("[NOT_FOUND] unknown tool")
     assert "execute_sales_query" in message  # says what exists
-    exposition = mcp.state.metrics.render()[0].decode()
+    exposition = metrics.render()[0].decode()
     assert "drop_all_tables_please" not in exposition
     assert 'tool="unknown"' in exposition and 'outcome="NOT_FOUND"' in exposition
 

@@ -162,8 +162,9 @@ def resource_error(exc: ZavaError) -> Exception:
 
 class ClientErrorsMiddleware(Middleware):
     """Turns what FastMCP raises for bad calls (argument validation, unknown names, prompt
-    arguments, failed resource reads) into ``[CODE] message`` errors. It sits inside the audit
-    middleware, so the audit row and the metrics see the same code the client does."""
+    arguments) into ``[CODE] message`` errors. It sits inside the call pipeline, so the audit
+    row and the metrics see the same code the client does; a failure of the call itself (a
+    typed error or an unexpected one) passes through to the pipeline, which translates it."""
 
     async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
         name = str(getattr(context.message, "name", ""))
@@ -188,12 +189,6 @@ class ClientErrorsMiddleware(Middleware):
         except NotFoundError:
             raise _client_error(
                 "NOT_FOUND", f"no resource {uri!r}; read retail://schema/{{table}}"
-            ) from None
-        except CodedResourceError:
-            raise
-        except ResourceError:
-            raise CodedResourceError(
-                "INTERNAL_ERROR", f"reading {uri!r} failed; try again", log_level=logging.ERROR
             ) from None
 
     async def on_get_prompt(self, context: MiddlewareContext[Any], call_next: Any) -> Any:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zava_mcp.db import queries
 from zava_mcp.db.migrations import head_revision
 from zava_mcp.db.session import Database
 from zava_mcp.errors import ZavaError
+
+if TYPE_CHECKING:
+    from zava_mcp.app import Services
 
 
 async def readiness(db: Database | None) -> tuple[bool, dict[str, Any]]:
@@ -62,3 +65,22 @@ class ThrottledProbe:
                 self.runs += 1
                 self._last = (now, await self._check())
             return self._last[1]
+
+
+async def server_readiness(services: Services | None) -> tuple[bool, dict[str, Any]]:
+    """The server's /readyz answer: the primary, the read replica when there is one, and
+    whether the embedding model is loaded yet."""
+    if services is None:
+        ready, checks = await readiness(None)
+        return ready, {"status": "not ready", "checks": checks}
+    ready, checks = await readiness(services.db)
+    checks["embedder"] = {
+        "ok": True,
+        "model": services.embedder.model_name,
+        "loaded": bool(getattr(services.embedder, "loaded", True)),
+    }
+    if services.replica is not None:
+        replica_ready, replica_checks = await readiness(services.replica)
+        checks["read_replica"] = {"ok": replica_ready, **replica_checks.get("database", {})}
+        ready = ready and replica_ready
+    return ready, {"status": "ready" if ready else "not ready", "checks": checks}

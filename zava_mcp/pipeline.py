@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cachetools import TTLCache
 from fastmcp.exceptions import NotFoundError as FastMCPNotFoundError
@@ -41,6 +42,10 @@ from zava_mcp.errors import (
 )
 from zava_mcp.identity import Identity
 from zava_mcp.infra.metrics import Metrics
+from zava_mcp.tools.results import CountedResult
+
+if TYPE_CHECKING:
+    from zava_mcp.app import Services
 
 _CALLER: ContextVar[Identity | None] = ContextVar("zava_caller", default=None)
 
@@ -53,9 +58,24 @@ def current_caller() -> Identity:
     return identity
 
 
+def _chain(exc: BaseException | None) -> list[BaseException]:
+    """``exc`` and its causes: FastMCP wraps what a tool, resource, prompt or dependency
+    raises (ToolError, ResourceError, PromptError, RuntimeError) with the original as cause."""
+    chain: list[BaseException] = []
+    while exc is not None and len(chain) < 8:
+        chain.append(exc)
+        exc = exc.__cause__
+    return chain
+
+
+def typed_error(exc: BaseException | None) -> ZavaError | None:
+    """The typed error behind a failure, if there is one."""
+    return next((e for e in _chain(exc) if isinstance(e, ZavaError)), None)
+
+
 def error_code(exc: BaseException) -> str:
     """The stable code of a failure, by its type."""
-    for candidate in (exc, exc.__cause__):
+    for candidate in _chain(exc):
         if isinstance(candidate, CODED_ERRORS):
             return candidate.code
         if isinstance(candidate, ZavaError):
@@ -67,21 +87,39 @@ def error_code(exc: BaseException) -> str:
     return "INTERNAL_ERROR"
 
 
+class QuietTypedErrors(logging.Filter):
+    """FastMCP logs every failure of a tool or resource at ERROR with its traceback. A typed
+    error is an expected answer (a refused query, a forbidden store) that the pipeline logs
+    with its code, so FastMCP's line for it drops to DEBUG, without the traceback (an
+    INTERNAL_ERROR keeps both: it is a failure to look into)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        typed = typed_error(record.exc_info[1]) if record.exc_info else None
+        if typed is not None and typed.error_code != "INTERNAL_ERROR":
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_typed_errors() -> None:
+    """Install :class:`QuietTypedErrors` on FastMCP's server logger (once)."""
+    fastmcp_logger = logging.getLogger("fastmcp.server.server")
+    if not any(isinstance(f, QuietTypedErrors) for f in fastmcp_logger.filters):
+        fastmcp_logger.addFilter(QuietTypedErrors())
+
+
 class KnownManagers:
     """Whether an identity is a manager, remembered for a short while (one lookup per minute
     per identity, not one per call)."""
 
-    def __init__(self, db: Callable[[], Database | None], *, ttl_s: float = 60.0) -> None:
+    def __init__(self, db: Database, *, ttl_s: float = 60.0) -> None:
         self._db = db
         self._known: TTLCache[Identity, bool] = TTLCache(maxsize=10_000, ttl=ttl_s)
 
     async def require(self, identity: Identity) -> None:
         known = self._known.get(identity)
         if known is None:
-            db = self._db()
-            if db is None:
-                raise FeatureUnavailableError("the server is starting or stopping; try again")
-            async with db.unit_of_work(identity) as conn:
+            async with self._db.unit_of_work(identity) as conn:
                 known = await queries.fetch_current_manager(conn) is not None
             self._known[identity] = known
         if not known:
@@ -150,26 +188,19 @@ class CallerLimits:
             self._usage.pop(identity, None)
 
 
-Resolve = Callable[[], Identity]
-
-
 class CallPipeline(Middleware):
     """Every tool call, resource read and prompt: caller, limits, typed errors, audit, metrics."""
 
     def __init__(
         self,
         *,
-        resolve: Callable[[], Resolve | None],
-        known: KnownManagers,
+        services: Callable[[], Services | None],
         limits: CallerLimits,
-        audit_db: Callable[[], Database | None],
         metrics: Metrics,
         tool_names: Callable[[], Awaitable[frozenset[str]]],
     ) -> None:
-        self.resolve = resolve
-        self.known = known
+        self.services = services
         self.limits = limits
-        self.audit_db = audit_db
         self.metrics = metrics
         self.tool_names = tool_names
 
@@ -202,56 +233,59 @@ class CallPipeline(Middleware):
         arguments = getattr(context.message, "arguments", None) or {}
         request_id = uuid.uuid4().hex[:16]
         started = time.perf_counter()
+        services = self.services()
         identity: Identity | None = None
         code: str | None = None
         rows: int | None = None
         token = None
         try:
-            identity = self._resolve()
+            if services is None:
+                raise FeatureUnavailableError("the server is starting or stopping; try again")
+            identity = services.resolver.current()
             token = _CALLER.set(identity)
             with logger.contextualize(request_id=request_id, identity=str(identity), tool=what):
-                await self.known.require(identity)
+                await services.known.require(identity)
                 async with self.limits.slot(identity):
                     response = await call_next(context)
-            rows = rows_in(response)
+            if isinstance(response, CountedResult):
+                rows = response.rows
             return response
         except Exception as exc:
             code = error_code(exc)
-            if isinstance(exc, ZavaError):
-                raise translate(exc) from None
-            raise
+            if isinstance(exc, CODED_ERRORS):
+                raise  # already in the client's form
+            typed = typed_error(exc)
+            if typed is None:
+                if code != "INTERNAL_ERROR":
+                    raise
+                # FastMCP logged the traceback; the client learns only that it failed
+                typed = ZavaError("the server hit an unexpected error")
+            raise translate(typed) from None
         finally:
             if token is not None:
                 _CALLER.reset(token)
             duration_ms = (time.perf_counter() - started) * 1000
             self.metrics.record_tool_call(label, code or "ok", duration_ms / 1000)
             logger.info("{} {} in {:.1f} ms", what, code or "ok", duration_ms)
-            await self._record(
-                translate,
-                AuditRecord(
-                    manager_id=identity.manager_id if identity else None,
-                    tool=what,
-                    arguments=arguments if isinstance(arguments, dict) else {"_": arguments},
-                    rows_returned=rows,
-                    duration_ms=duration_ms,
-                    outcome="error" if code else "ok",
-                    error_code=code,
-                    request_id=request_id,
-                ),
-            )
-
-    def _resolve(self) -> Identity:
-        resolve = self.resolve()
-        if resolve is None:
-            raise FeatureUnavailableError("the server is starting or stopping; try again")
-        return resolve()
+            if services is not None:
+                await self._record(
+                    services.audit_db,
+                    translate,
+                    AuditRecord(
+                        manager_id=identity.manager_id if identity else None,
+                        tool=what,
+                        arguments=arguments if isinstance(arguments, dict) else {"_": arguments},
+                        rows_returned=rows,
+                        duration_ms=duration_ms,
+                        outcome="error" if code else "ok",
+                        error_code=code,
+                        request_id=request_id,
+                    ),
+                )
 
     async def _record(
-        self, translate: Callable[[ZavaError], Exception], entry: AuditRecord
+        self, db: Database, translate: Callable[[ZavaError], Exception], entry: AuditRecord
     ) -> None:
-        db = self.audit_db()
-        if db is None:
-            return
         try:
             await audit.record(db, entry)
         except Exception as exc:
@@ -266,16 +300,3 @@ class CallPipeline(Middleware):
                         error_code="AUDIT_UNAVAILABLE",
                     )
                 ) from None
-
-
-def rows_in(response: Any) -> int | None:
-    """How many rows a tool's answer holds."""
-    structured = getattr(response, "structured_content", None)
-    if not isinstance(structured, dict):
-        return None
-    if isinstance(structured.get("row_count"), int):
-        return int(structured["row_count"])
-    for key in ("results", "tables", "stores"):
-        if isinstance(structured.get(key), list):
-            return len(structured[key])
-    return None

@@ -10,7 +10,10 @@ import uuid
 from dataclasses import dataclass
 
 import asyncpg
+from loguru import logger
 
+from zava_mcp.db.session import Database
+from zava_mcp.errors import ConfigurationError
 from zava_mcp.security.policy import (
     CLOSED_FUNCTIONS,
     CLOSED_PG_CLASS_COLUMNS,
@@ -282,3 +285,20 @@ def render(findings: list[Finding]) -> str:
             line += f"\n        fix: {f.fix}"
         lines.append(line)
     return "\n".join(lines)
+
+
+async def enforce(db: Database) -> None:
+    """Refuse to serve when the application role could escape RLS or rebind its identity."""
+    conn = await db.connect()
+    try:
+        driver = (await conn.get_raw_connection()).driver_connection
+        findings = await check_posture(driver)
+    finally:
+        await conn.close()
+    bad = failures(findings)
+    if bad:
+        logger.error("security posture check failed:\n{}", render(findings))
+        raise ConfigurationError(
+            "refusing to serve: the application role fails the security posture check "
+            f"({', '.join(f.check for f in bad)}); run `zava-mcp doctor`"
+        )

@@ -9,6 +9,13 @@ from pydantic import BaseModel, Field
 AccessLevel = Literal["store", "region", "head_office"]
 
 
+class Result(BaseModel):
+    """A tool's answer, which says how many rows it holds (the audit trail records it)."""
+
+    def rows_returned(self) -> int | None:
+        raise NotImplementedError
+
+
 def _rows_schema(schema: dict[str, Any]) -> None:
     """Publish ``rows`` as an array without an ``items`` schema. Clients validate structured
     results against the output schema, and a validator walks every element an ``items`` names:
@@ -17,7 +24,7 @@ def _rows_schema(schema: dict[str, Any]) -> None:
     schema.pop("items", None)
 
 
-class QueryResult(BaseModel):
+class QueryResult(Result):
     columns: list[str] = Field(description="Column names, in order")
     column_types: list[str] = Field(description="PostgreSQL type of each column")
     rows: list[list[Any]] = Field(
@@ -32,6 +39,9 @@ class QueryResult(BaseModel):
         description="When truncated: what is missing and how to get a complete answer",
     )
 
+    def rows_returned(self) -> int | None:
+        return self.row_count
+
 
 class StoreSummary(BaseModel):
     store_id: str
@@ -42,11 +52,14 @@ class StoreSummary(BaseModel):
     is_online: bool
 
 
-class WhoAmI(BaseModel):
+class WhoAmI(Result):
     manager_id: str
     full_name: str
     access_level: AccessLevel
     stores: list[StoreSummary]
+
+    def rows_returned(self) -> int | None:
+        return len(self.stores)
 
 
 class ColumnSchema(BaseModel):
@@ -73,8 +86,11 @@ class TableSchema(BaseModel):
     )
 
 
-class TableSchemas(BaseModel):
+class TableSchemas(Result):
     tables: list[TableSchema]
+
+    def rows_returned(self) -> int | None:
+        return len(self.tables)
 
 
 LINE_REVENUE = (
@@ -111,7 +127,7 @@ class PeriodMetrics(BaseModel):
     customers: int = Field(description="Distinct customers with a counted order")
 
 
-class StorePerformance(BaseModel):
+class StorePerformance(Result):
     store_id: str
     store_name: str
     time_period: str
@@ -129,6 +145,9 @@ class StorePerformance(BaseModel):
     top_products: list[ProductSales] = Field(description="Top 5 products by revenue")
     insights: list[str]
 
+    def rows_returned(self) -> int | None:
+        return None  # one report of figures, not rows of data
+
 
 class ProductMatch(BaseModel):
     product_id: str
@@ -144,7 +163,10 @@ class ProductMatch(BaseModel):
     )
 
 
-class ProductSearchResult(BaseModel):
+class ProductSearchResult(Result):
     query: str
     model: str
     results: list[ProductMatch]
+
+    def rows_returned(self) -> int | None:
+        return len(self.results)
