@@ -499,13 +499,13 @@ async def _tool_names(mcp: FastMCP) -> frozenset[str]:
 
 
 async def _check_data_version(state: AppState) -> None:
-    from zava_mcp.db import queries
+    from zava_mcp.db.queries import meta as meta_queries
 
     if state.query_db is None or state.cache is None:
         return
     try:
         async with state.query_db.unit_of_work(None) as conn:
-            version = await queries.fetch_data_version(conn)
+            version = await meta_queries.fetch_data_version(conn)
     except ZavaError as exc:
         logger.warning("data version check failed: {}", exc.error_code)
         return
@@ -524,12 +524,8 @@ async def _poll_data_version(state: AppState) -> None:
 
 async def enforce_posture(db: Database) -> None:
     """Refuse to serve when the application role could escape RLS or rebind its identity."""
-    conn = await db.connect()
-    try:
-        driver = (await conn.get_raw_connection()).driver_connection
+    async with db.session() as driver:
         findings = await check_posture(driver)
-    finally:
-        await conn.close()
     bad = failures(findings)
     if bad:
         logger.error("security posture check failed:\n{}", render(findings))
