@@ -236,11 +236,13 @@ class Database:
         try:
             try:
                 yield Tenant(driver, conn.info.setdefault(STATEMENTS_KEY, new_statements()))
-            except BaseException:
+            except Exception:
                 with contextlib.suppress(Exception):
                     await driver.execute("ROLLBACK")
                     ended = True
                 raise
+            # a cancelled block (BaseException) may have left a statement and the driver's
+            # cancel request in flight: nothing is sent, and the connection is closed for good
             await driver.execute("COMMIT")
             ended = True
         except ZavaError:

@@ -66,7 +66,7 @@ class Tenant:
         """Agent SQL the guard accepted, bounded (see :func:`zava_mcp.db.queries.agent.run`)."""
         return await agent.run(
             self,
-            query.sql,
+            query,
             max_rows=max_rows,
             max_cell_bytes=max_cell_bytes,
             max_response_bytes=max_response_bytes,

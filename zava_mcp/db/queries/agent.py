@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 from pydantic_core import to_jsonable_python
 
+from zava_mcp.db.guard import GuardedQuery
 from zava_mcp.errors import QueryTimeoutError
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def bounded_select(sql: str, attributes: list[Any], *, limit: int, max_cell_char
 
 async def run(
     conn: Tenant,
-    sql: str,
+    query: GuardedQuery,
     *,
     max_rows: int,
     max_cell_bytes: int,
@@ -112,7 +113,7 @@ async def run(
     plan_key: str = "",
     timeout_s: float | None = None,
 ) -> AgentResult:
-    """Run one guarded read through the extended protocol (prepare + execute), never simple.
+    """Run one read the guard accepted through the extended protocol (prepare + execute), never simple.
 
     The statement is prepared first (its columns are known before anything runs); a read is
     then run wrapped (:func:`bounded_select`) with ``LIMIT max_rows + 1`` and variable-size
@@ -129,6 +130,7 @@ async def run(
     run the plan made for head office (or the reverse). Kept statements are invisible to other
     sessions and to agent SQL (``pg_prepared_statement`` is closed to the application role).
     """
+    sql = query.sql
     statement = await conn.prepared(sql, plan_key)
     attributes = list(statement.get_attributes())
     result = AgentResult(
