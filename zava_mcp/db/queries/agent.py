@@ -113,7 +113,8 @@ async def run(
     plan_key: str = "",
     timeout_s: float | None = None,
 ) -> AgentResult:
-    """Run one read the guard accepted through the extended protocol (prepare + execute), never simple.
+    """Run one read the guard accepted, through the extended protocol (prepare + execute), where
+    a text holding several statements is refused, never the simple one.
 
     The statement is prepared first (its columns are known before anything runs); a read is
     then run wrapped (:func:`bounded_select`) with ``LIMIT max_rows + 1`` and variable-size
