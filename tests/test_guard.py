@@ -491,11 +491,16 @@ def test_result_for_a_simple_query() -> None:
 
     result = check_query(expected_sql + ";")
 
-    assert result == GuardedQuery(
-        sql=expected_sql,
-        relations=frozenset({"retail.orders", "retail.customers"}),
-        fingerprint=pglast.fingerprint(expected_sql),
+    assert (result.sql, result.relations, result.fingerprint) == (
+        expected_sql,
+        frozenset({"retail.orders", "retail.customers"}),
+        pglast.fingerprint(expected_sql),
     )
+
+
+def test_only_the_guard_makes_a_guarded_query() -> None:
+    with pytest.raises(TypeError, match="check_query only"):
+        GuardedQuery(sql="select 1", relations=frozenset(), fingerprint="x")
 
 
 def test_leading_and_trailing_comments_and_semicolons_are_stripped() -> None:

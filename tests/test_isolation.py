@@ -6,7 +6,6 @@ import uuid
 
 import asyncpg
 import pytest
-from sqlalchemy import text
 
 from tests.conftest import manager_identity
 from tests.oracle import LEVELS, codes_at, rows_of_stores, visible_store_ids
@@ -21,8 +20,7 @@ COUNTED = ("stores", "customers", "inventory", "orders", "order_items")
 async def visible_counts(db: Database, identity: Identity | None) -> dict[str, int]:
     async with db.unit_of_work(identity) as conn:
         return {
-            table: (await conn.execute(text(f"select count(*) from retail.{table}"))).scalar_one()
-            for table in COUNTED
+            table: await conn.fetchval(f"select count(*) from retail.{table}") for table in COUNTED
         }
 
 
@@ -60,20 +58,18 @@ async def test_no_or_unknown_identity_sees_no_tenant_rows(
 
 async def test_catalogue_tables_are_readable_by_everyone(app_db: Database) -> None:
     async with app_db.unit_of_work(None) as conn:
-        products = (await conn.execute(text("select count(*) from retail.products"))).scalar_one()
+        products = await conn.fetchval("select count(*) from retail.products")
     assert products >= 400
 
 
 async def test_binding_ends_with_the_transaction(app_db: Database, catalogue: Catalogue) -> None:
     code = codes_at(catalogue, "head_office")[0]
     async with app_db.unit_of_work(manager_identity(code)) as conn:
-        assert (await conn.execute(text("select count(*) from retail.stores"))).scalar_one() > 1
+        assert await conn.fetchval("select count(*) from retail.stores") > 1
     # pool of several connections: whichever we get next must carry no identity
     for _ in range(5):
         async with app_db.unit_of_work(None) as conn:
-            value = (
-                await conn.execute(text("select current_setting('zava.manager_id', true)"))
-            ).scalar_one()
+            value = await conn.fetchval("select current_setting('zava.manager_id', true)")
             assert value in (None, "")
 
 

@@ -23,7 +23,8 @@ from fastmcp.exceptions import ToolError
 
 from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.servers import database_env, mcp_server_process
-from zava_mcp.db import queries
+from tests.unguarded import unguarded
+from zava_mcp.db.queries import identity as identity_queries
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.errors import ZavaError
 from zava_mcp.infra.embedded import EmbeddedPostgres
@@ -88,9 +89,8 @@ async def test_kept_statements_are_invisible_without_the_guard(one_connection: D
     """The same pooled session, the guard bypassed: the database itself refuses to show the
     statements the previous caller left prepared."""
     async with one_connection.unit_of_work(manager_identity("ho-1")) as conn:
-        await queries.run_read_query(
-            conn,
-            SECRET_QUERY,
+        await conn.run(
+            unguarded(SECRET_QUERY),
             max_rows=10,
             max_cell_bytes=100,
             max_response_bytes=10_000,
@@ -102,8 +102,8 @@ async def test_kept_statements_are_invisible_without_the_guard(one_connection: D
     ):
         with pytest.raises(ZavaError, match="permission denied"):
             async with one_connection.unit_of_work(manager_identity("sm-leeds")) as conn:
-                await queries.run_read_query(
-                    conn, sql, max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
+                await conn.run(
+                    unguarded(sql), max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
                 )
 
 
@@ -259,8 +259,8 @@ async def test_temp_files_and_recursive_ctes_are_bounded(app_db: Database) -> No
             async with app_db.unit_of_work(
                 manager_identity("ho-1"), statement_timeout_ms=60_000
             ) as conn:
-                await queries.run_read_query(
-                    conn, sql, max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
+                await conn.run(
+                    unguarded(sql), max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
                 )
         assert info.value.error_code == code, (sql, info.value)
     message = await refused(app_db, "ho-1", recursive.replace("select 1 union", "select 1 union"))
@@ -301,7 +301,7 @@ async def test_signed_identity_binds_through_the_data_layer(
     app_db: Database, catalogue: Catalogue
 ) -> None:
     async with app_db.unit_of_work(manager_identity("ho-1")) as conn:
-        rows = await queries.fetch_visible_stores(conn)
+        rows = await identity_queries.fetch_visible_stores(conn)
     assert len(rows) == len(catalogue.stores)
 
 

@@ -18,7 +18,6 @@ import pytest
 import pytest_asyncio
 from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
-from sqlalchemy import text
 
 from tests.conftest import manager_identity
 from tests.oracle import visible_store_ids
@@ -103,10 +102,10 @@ async def visible_rows(db: Database, identity: Identity | None) -> dict[str, dic
     seen: dict[str, dict[uuid.UUID, int]] = {}
     async with db.unit_of_work(identity) as conn:
         for table in TABLES:
-            rows = await conn.execute(
-                text(f"select store_id, count(*) from retail.{table} group by store_id")
+            rows = await conn.fetch(
+                f"select store_id, count(*) from retail.{table} group by store_id"
             )
-            seen[table] = {store: count for store, count in rows.all()}
+            seen[table] = {store: count for store, count in rows}
     return seen
 
 

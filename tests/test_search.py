@@ -11,12 +11,12 @@ import asyncpg
 import pytest
 from benchmarks import search_quality
 from fastmcp import Client
-from sqlalchemy import text
+from pgvector import Vector
 
 from tests.conftest import manager_identity
 from tests.embedding_server import EmbeddingServer
-from zava_mcp.db import queries
-from zava_mcp.db.search import Fusion, search_products_hybrid
+from zava_mcp.db.queries import search as search_queries
+from zava_mcp.db.queries.search import Fusion, search_products_hybrid
 from zava_mcp.db.session import Database
 from zava_mcp.embeddings import LocalEmbedder
 from zava_mcp.embeddings.openai import OpenAIEmbedder
@@ -96,7 +96,7 @@ async def _exact_top(owner: asyncpg.Connection, vector: list[float], model: str)
         "select product_id::text from retail.product_description_embeddings "
         "where model_name = $2 order by (description_embedding <=> cast($1 as vector)) + 0 "
         "limit 10",
-        queries.vector_literal(vector),
+        Vector(vector).to_text(),
         model,
     )
     return [r[0] for r in rows]
@@ -111,19 +111,17 @@ async def test_ivfflat_recall_at_10_against_exact(
         exact = await _exact_top(owner_conn, vector, service.embedder.model_name)
         async with app_db.unit_of_work(None) as conn:
             # 480 rows: the planner rightly prefers an exact scan; force the index to measure it
-            await conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            await conn.execute("SET LOCAL enable_seqscan = off")
             plan = "\n".join(
                 r[0]
-                for r in await conn.execute(
-                    text(
-                        "explain select product_id from retail.product_description_embeddings"
-                        " order by description_embedding OPERATOR(public.<=>)"
-                        " cast(:q as public.vector) limit 10"
-                    ),
-                    {"q": queries.vector_literal(vector)},
+                for r in await conn.fetch(
+                    "explain select product_id from retail.product_description_embeddings"
+                    " order by description_embedding OPERATOR(public.<=>)"
+                    " $1::public.vector limit 10",
+                    vector,
                 )
             )
-            hits = await queries.search_products(
+            hits = await search_queries.search_products(
                 conn,
                 vector,
                 threshold=-1.0,
@@ -180,7 +178,7 @@ async def test_search_never_mixes_models(
         "insert into retail.product_description_embeddings "
         "(product_id, model_name, description_embedding) values ($1, 'other-model', "
         "cast($2 as vector))",
-        [(r["id"], queries.vector_literal(vector)) for r in weeds],
+        [(r["id"], Vector(vector).to_text()) for r in weeds],
     )
     try:
         result = await service.search(

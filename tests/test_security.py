@@ -16,12 +16,11 @@ from fastmcp import Client
 from fastmcp.exceptions import ToolError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import text
 
 from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.oracle import visible_store_ids
 from tests.test_guard import ATTACK_CORPUS
-from zava_mcp.db import queries
+from tests.unguarded import unguarded
 from zava_mcp.db.audit import verify_chain
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.errors import QueryRejectedError, ZavaError
@@ -310,13 +309,13 @@ async def test_database_refuses_identity_changes_with_the_guard_bypassed(
         sql = template.format(ho=ho)
         with pytest.raises(ZavaError) as info:
             async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
-                await queries.run_read_query(
-                    conn, sql, max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
+                await conn.run(
+                    unguarded(sql), max_rows=10, max_cell_bytes=100, max_response_bytes=10_000
                 )
         assert "permission denied" in info.value.message, (sql, info.value.message)
     # and after all that, the caller still sees only their store
     async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
-        rows = await conn.execute(text("select distinct store_id from retail.orders"))
+        rows = await conn.fetch("select distinct store_id from retail.orders")
         assert {r[0] for r in rows} == store_only
 
 
@@ -325,8 +324,11 @@ async def test_data_layer_never_runs_a_set_statement(app_db: Database) -> None:
     wrapper, where only a query parses."""
     with pytest.raises(ZavaError, match="QUERY_ERROR"):
         async with app_db.unit_of_work(manager_identity("sm-leeds")) as conn:
-            await queries.run_read_query(
-                conn, "set role zava_owner", max_rows=1, max_cell_bytes=10, max_response_bytes=100
+            await conn.run(
+                unguarded("set role zava_owner"),
+                max_rows=1,
+                max_cell_bytes=10,
+                max_response_bytes=100,
             )
 
 
@@ -344,21 +346,18 @@ async def test_pool_of_one_never_carries_identity_or_settings(
     db = await app_database(pg, PoolConfig(pool_size=1, max_overflow=0))
     try:
         async with db.unit_of_work(manager_identity("ho-1"), statement_timeout_ms=1234) as conn:
-            pid_a = (await conn.execute(text("select pg_backend_pid()"))).scalar_one()
-            assert (
-                await conn.execute(text("select count(*) from retail.stores"))
-            ).scalar_one() == len(catalogue.stores)
+            pid_a = await conn.fetchval("select pg_backend_pid()")
+            assert await conn.fetchval("select count(*) from retail.stores") == len(
+                catalogue.stores
+            )
         async with db.unit_of_work(manager_identity("sm-leeds")) as conn:
-            pid_b = (await conn.execute(text("select pg_backend_pid()"))).scalar_one()
-            row = (
-                await conn.execute(
-                    text(
-                        "select retail.current_manager_id()::text, "
-                        "current_setting('statement_timeout'),"
-                        " (select count(*) from retail.stores)"
-                    )
-                )
-            ).one()
+            pid_b = await conn.fetchval("select pg_backend_pid()")
+            row = await conn.fetchrow(
+                "select retail.current_manager_id()::text, "
+                "current_setting('statement_timeout'),"
+                " (select count(*) from retail.stores)"
+            )
+            assert row is not None
         assert pid_a == pid_b  # same pooled connection
         assert row[0] == str(manager_identity("sm-leeds"))
         assert row[1] == "30s"  # the role default, not A's 1234ms

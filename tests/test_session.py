@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from tests.conftest import app_database, manager_identity
+from tests.unguarded import unguarded
 from tests.waiting import backend_gone, backend_running
 from zava_mcp.db.session import Database
 from zava_mcp.errors import QueryError, QueryTimeoutError
@@ -17,15 +17,12 @@ async def test_unit_of_work_is_read_only_with_limits(app_db: Database) -> None:
     async with app_db.unit_of_work(
         manager_identity("ho-1"), statement_timeout_ms=1234, lock_timeout_ms=567
     ) as conn:
-        settings = (
-            await conn.execute(
-                text(
-                    "select current_setting('transaction_read_only'), "
-                    "current_setting('statement_timeout'), current_setting('lock_timeout'), "
-                    "retail.current_manager_id()::text"
-                )
-            )
-        ).one()
+        settings = await conn.fetchrow(
+            "select current_setting('transaction_read_only'), "
+            "current_setting('statement_timeout'), current_setting('lock_timeout'), "
+            "retail.current_manager_id()::text"
+        )
+    assert settings is not None
     assert settings[0] == "on"
     assert settings[1] == "1234ms"
     assert settings[2] == "567ms"
@@ -35,27 +32,25 @@ async def test_unit_of_work_is_read_only_with_limits(app_db: Database) -> None:
 async def test_timeout_is_typed_and_pool_stays_healthy(app_db: Database) -> None:
     with pytest.raises(QueryTimeoutError):
         async with app_db.unit_of_work(None, statement_timeout_ms=100) as conn:
-            await conn.execute(text("select count(*) from generate_series(1, 500000000)"))
+            await conn.fetch("select count(*) from generate_series(1, 500000000)")
     for _ in range(3):
         async with app_db.unit_of_work(None) as conn:
-            assert (await conn.execute(text("select 1"))).scalar_one() == 1
+            assert await conn.fetchval("select 1") == 1
 
 
 async def test_query_errors_are_typed_and_short(app_db: Database) -> None:
     with pytest.raises(QueryError) as info:
         async with app_db.unit_of_work(None) as conn:
-            await conn.execute(text("select no_such_column from retail.orders"))
+            await conn.fetch("select no_such_column from retail.orders")
     assert "no_such_column" in info.value.message
     assert "Traceback" not in info.value.message
     assert len(info.value.message) <= 300
 
 
 async def _run(app_db: Database, sql: str, **limits: int) -> Any:
-    from zava_mcp.db.queries import run_read_query
-
     options = {"max_rows": 5, "max_cell_bytes": 50, "max_response_bytes": 100_000, **limits}
     async with app_db.unit_of_work(manager_identity("ho-1")) as conn:
-        return await run_read_query(conn, sql, **options)
+        return await conn.run(unguarded(sql), **options)
 
 
 async def test_bounded_select_keeps_names_order_and_types(app_db: Database) -> None:
@@ -113,11 +108,10 @@ async def _one_connection(pg: Any) -> Database:
 
 async def _backend_and_identity(db: Database) -> tuple[int, str]:
     async with db.unit_of_work(None) as conn:
-        row = (
-            await conn.execute(
-                text("select pg_backend_pid(), current_setting('zava.manager_id', true)")
-            )
-        ).one()
+        row = await conn.fetchrow(
+            "select pg_backend_pid(), current_setting('zava.manager_id', true)"
+        )
+    assert row is not None
     return int(row[0]), str(row[1] or "")
 
 
@@ -136,7 +130,7 @@ async def test_a_cancelled_unit_of_work_never_returns_its_session_to_the_pool(pg
 
         async def slow() -> None:
             async with db.unit_of_work(manager_identity("ho-1")) as conn:
-                await conn.execute(text("select count(*) from generate_series(1, 400000000)"))
+                await conn.fetch("select count(*) from generate_series(1, 400000000)")
 
         task = asyncio.create_task(slow())
         # cancel mid-statement: once the pool's only session is running it
@@ -159,7 +153,7 @@ async def test_a_failed_statement_rolls_back_and_the_connection_is_reused_clean(
         before, _ = await _backend_and_identity(db)
         with pytest.raises(QueryError):
             async with db.unit_of_work(manager_identity("ho-1")) as conn:
-                await conn.execute(text("select 1 / 0"))
+                await conn.fetch("select 1 / 0")
         after, identity = await _backend_and_identity(db)
         assert after == before  # a clean ROLLBACK: the same session, back in the pool
         assert identity == ""  # and the identity ended with the transaction
@@ -168,8 +162,6 @@ async def test_a_failed_statement_rolls_back_and_the_connection_is_reused_clean(
 
 
 async def test_kept_statements_are_per_identity_and_rows_follow_the_caller(pg: Any) -> None:
-    from zava_mcp.db.queries import STATEMENTS_KEY, run_read_query
-
     db = await _one_connection(pg)
     sql = "select count(distinct store_id) as stores from retail.orders"
     options = {"max_rows": 5, "max_cell_bytes": 50, "max_response_bytes": 100_000}
@@ -178,15 +170,15 @@ async def test_kept_statements_are_per_identity_and_rows_follow_the_caller(pg: A
         for code in ("ho-1", "sm-leeds", "ho-1", "sm-leeds"):
             identity = manager_identity(code)
             async with db.unit_of_work(identity) as conn:
-                result = await run_read_query(
-                    conn, sql, **options, plan_key=str(identity.manager_id)
+                result = await conn.run(
+                    unguarded(sql), **options, plan_key=str(identity.manager_id)
                 )
-                kept = conn.info[STATEMENTS_KEY]
+                kept = conn.kept_statements
             seen.setdefault(code, []).append(result.rows[0][0])
         assert seen["sm-leeds"] == [1, 1]
         assert seen["ho-1"][0] == seen["ho-1"][1] > 1
         # one bare and one bounded statement per identity, all on the one connection
-        assert len(kept) == 4
+        assert kept == 4
     finally:
         await db.dispose()
 
@@ -210,7 +202,7 @@ async def test_audit_sessions_write_and_tool_sessions_stay_read_only(pg: Any) ->
         first = await audit.record(writer, entry)
         assert await audit.record(writer, entry) > first
         async with tools.unit_of_work(None) as conn:
-            read_only = (await conn.execute(text("show default_transaction_read_only"))).scalar()
+            read_only = await conn.fetchval("show default_transaction_read_only")
         assert read_only == "on"
     finally:
         await writer.dispose()

@@ -7,8 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from zava_mcp.db import queries
 from zava_mcp.db.migrations import head_revision
+from zava_mcp.db.queries import meta as meta_queries
 from zava_mcp.db.session import Database
 from zava_mcp.errors import ZavaError
 
@@ -24,7 +24,7 @@ async def readiness(db: Database | None) -> tuple[bool, dict[str, Any]]:
     started = time.perf_counter()
     try:
         async with db.unit_of_work(None) as conn:
-            revision = await queries.fetch_schema_revision(conn)
+            revision = await meta_queries.fetch_schema_revision(conn)
         expected = head_revision()
         checks["database"] = {
             "ok": True,

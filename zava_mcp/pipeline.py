@@ -31,8 +31,9 @@ from zava_mcp.call_errors import (
     resource_error,
     tool_error,
 )
-from zava_mcp.db import audit, queries
+from zava_mcp.db import audit
 from zava_mcp.db.audit import AuditRecord
+from zava_mcp.db.queries import identity as identity_queries
 from zava_mcp.db.session import Database
 from zava_mcp.errors import (
     AuthenticationError,
@@ -120,7 +121,7 @@ class KnownManagers:
         known = self._known.get(identity)
         if known is None:
             async with self._db.unit_of_work(identity) as conn:
-                known = await queries.fetch_current_manager(conn) is not None
+                known = await identity_queries.fetch_current_manager(conn) is not None
             self._known[identity] = known
         if not known:
             raise AuthenticationError("the caller is not a known manager")

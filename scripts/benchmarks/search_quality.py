@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.config import ROOT
-from zava_mcp.db.search import SearchMode
+from zava_mcp.db.queries.search import SearchMode
 from zava_mcp.identity import Identity
 from zava_mcp.services.products import ProductSearchService
 

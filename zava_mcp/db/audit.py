@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import stamina
 from sqlalchemy.engine import URL
 
-from zava_mcp.db.session import CONNECTION_BROKEN, Database, PoolConfig, release
-from zava_mcp.errors import DatabaseError
+from zava_mcp.db.failures import CONNECTION_BROKEN
+from zava_mcp.db.session import Database, PoolConfig
 
 #: the whole stored argument structure, serialized, is at most this many bytes
 MAX_ARGUMENTS_BYTES = 8 * 1024
@@ -125,23 +126,13 @@ async def record(db: Database, entry: AuditRecord) -> int:
         entry.error_code,
         entry.request_id,
     )
-    for attempt in (1, 2):
-        conn = await db.connect()
-        written = False
-        try:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
-            if driver.is_in_transaction():
-                raise DatabaseError("a pooled audit connection was still inside a transaction")
-            audit_id = await driver.fetchval(RECORD_SQL, *arguments)
-            written = True
-            return int(audit_id)
-        except CONNECTION_BROKEN:
-            if attempt == 2:
-                raise
-        finally:
-            await release(conn, reusable=written)
-    raise AssertionError("unreachable")
+    async for attempt in stamina.retry_context(
+        on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
+    ):
+        with attempt:
+            async with db.session() as driver:
+                return int(await driver.fetchval(RECORD_SQL, *arguments))
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 RECORD_SQL = "select audit.record_tool_call($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)"

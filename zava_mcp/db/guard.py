@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pglast
@@ -59,9 +59,14 @@ _stack_size_lock = threading.Lock()
 _MAX_PARSER_MESSAGE = 160
 
 
+#: only :func:`check_query` holds this: a :class:`GuardedQuery` cannot be built anywhere else
+_ACCEPTED = object()
+
+
 @dataclass(frozen=True)
 class GuardedQuery:
-    """A query the guard accepted."""
+    """A query the guard accepted; only :func:`check_query` can make one, so a function that takes
+    a ``GuardedQuery`` (the tenant handle's ``run``) never receives SQL the guard did not see."""
 
     sql: str
     """The single statement to execute: leading/trailing comments, semicolons and whitespace
@@ -70,6 +75,11 @@ class GuardedQuery:
     """Schema-qualified relations read, e.g. ``retail.orders`` (CTE references excluded)."""
     fingerprint: str
     """pglast fingerprint of the statement: stable across constants, whitespace and comments."""
+    token: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.token is not _ACCEPTED:
+            raise TypeError("a GuardedQuery is made by zava_mcp.db.guard.check_query only")
 
 
 def check_query(sql: str, *, max_length: int = DEFAULT_MAX_LENGTH) -> GuardedQuery:
@@ -197,7 +207,9 @@ def _analyse(statement_sql: str) -> GuardedQuery:
         raise
     except Exception:
         _reject("the query could not be analysed")
-    return GuardedQuery(sql=statement_sql, relations=relations, fingerprint=fingerprint)
+    return GuardedQuery(
+        sql=statement_sql, relations=relations, fingerprint=fingerprint, token=_ACCEPTED
+    )
 
 
 class _NoThreadError(Exception):

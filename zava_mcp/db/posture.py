@@ -289,12 +289,8 @@ def render(findings: list[Finding]) -> str:
 
 async def enforce(db: Database) -> None:
     """Refuse to serve when the application role could escape RLS or rebind its identity."""
-    conn = await db.connect()
-    try:
-        driver = (await conn.get_raw_connection()).driver_connection
+    async with db.session() as driver:
         findings = await check_posture(driver)
-    finally:
-        await conn.close()
     bad = failures(findings)
     if bad:
         logger.error("security posture check failed:\n{}", render(findings))

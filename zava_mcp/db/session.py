@@ -10,14 +10,14 @@ The engine runs in SQLAlchemy's AUTOCOMMIT mode and the unit of work manages the
 itself: ``BEGIN READ ONLY`` and every ``SET LOCAL`` leave in one round trip (SQLAlchemy's own
 transaction handling needs one for BEGIN and one per statement, and its pre-ping three more),
 a checkout costs no round trip at all, and a connection is handed back to the pool only after a
-clean COMMIT or ROLLBACK.
+clean COMMIT or ROLLBACK. Inside, the tenant path works on the asyncpg connection through one
+handle, :class:`~zava_mcp.db.tenant.Tenant`; :func:`driver_connection` is the one place that
+reaches under SQLAlchemy for it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,19 +25,15 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy.exc
+import stamina
+from pgvector.asyncpg import register_vector
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from zava_mcp.errors import (
-    DatabaseError,
-    DatabaseUnavailableError,
-    PoolTimeoutError,
-    QueryError,
-    QueryTimeoutError,
-    ResourceLimitError,
-    ZavaError,
-)
+from zava_mcp.db.failures import CONNECTION_BROKEN, CONNECTION_LOST, translate_error
+from zava_mcp.db.tenant import Tenant, new_statements
+from zava_mcp.errors import DatabaseError, DatabaseUnavailableError, ZavaError
 from zava_mcp.identity import Identity
 from zava_mcp.security.binding import signed_identity
 from zava_mcp.security.policy import IDENTITY_SETTING
@@ -109,6 +105,8 @@ def create_engine(
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         disable_asyncpg_jit_toggle(dbapi_connection.driver_connection)
+        # vectors travel in pgvector's binary format, as lists of floats both ways
+        dbapi_connection.run_async(_register_vector)
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -123,63 +121,26 @@ def create_engine(
     return engine
 
 
-#: the driver's word for a connection it can no longer use (an unsolicited FATAL from a server
-#: shutting down leaves the protocol waiting for a reply that never comes)
-CONNECTION_BROKEN = (asyncpg.exceptions.InternalClientError, asyncpg.exceptions.InterfaceError)
-#: failures of a connection, as opposed to failures of a statement
-CONNECTION_LOST = (
-    *CONNECTION_BROKEN,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.AdminShutdownError,
-    OSError,
-)
+async def _register_vector(driver: asyncpg.Connection) -> None:
+    try:
+        await register_vector(driver)
+    except ValueError as exc:
+        # a database not yet migrated has no vector type: it still answers health checks
+        if not str(exc).startswith("unknown type"):
+            raise
 
 
-def translate_error(exc: BaseException) -> ZavaError:
-    """Map a driver or pool failure to a typed error with a short, safe message."""
-    if isinstance(exc, ZavaError):
-        return exc
-    if isinstance(exc, sqlalchemy.exc.TimeoutError):
-        return PoolTimeoutError("all database connections are busy; try again shortly")
-    orig = getattr(exc, "orig", None)
-    cause = getattr(orig, "__cause__", None) or orig or exc
-    if isinstance(cause, asyncpg.exceptions.QueryCanceledError):
-        return QueryTimeoutError("the query took too long and was cancelled")
-    if isinstance(cause, asyncpg.exceptions.LockNotAvailableError):
-        return QueryTimeoutError("the query waited too long for a lock and was cancelled")
-    if isinstance(
-        cause,
-        OSError
-        | asyncio.TimeoutError
-        | asyncpg.exceptions.ConnectionDoesNotExistError
-        | asyncpg.exceptions.CannotConnectNowError
-        | asyncpg.exceptions.PostgresConnectionError
-        | asyncpg.exceptions.AdminShutdownError,
-    ):
-        return DatabaseUnavailableError("the database is unavailable; try again shortly")
-    if isinstance(cause, CONNECTION_BROKEN):
-        return DatabaseUnavailableError("the database connection was lost; try again shortly")
-    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
-        return DatabaseUnavailableError("the database connection was lost; try again shortly")
-    sqlstate = getattr(cause, "sqlstate", "") or ""
-    if isinstance(cause, asyncpg.exceptions.PostgresError) and sqlstate.startswith(("53", "54")):
-        # temp_file_limit, out of memory, a value over 1 GB, too many columns...
-        return ResourceLimitError(
-            "the query needed more memory or temporary space than one query may use; "
-            "aggregate or filter in SQL"
-        )
-    if isinstance(cause, asyncpg.exceptions.InsufficientPrivilegeError):
-        return QueryError(f"permission denied: {_first_line(cause)}")
-    if isinstance(cause, asyncpg.exceptions.PostgresError):
-        if sqlstate.startswith(("42", "22", "0A", "21", "2B", "25")):
-            return QueryError(_first_line(cause))
-        return DatabaseError(f"the database refused the request ({sqlstate or 'error'})")
-    return DatabaseError("unexpected database failure")
+async def driver_connection(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a pooled SQLAlchemy connection (the one place that asks)."""
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None:
+        raise DatabaseUnavailableError("the database connection was lost; try again shortly")
+    return driver
 
 
-def _first_line(exc: BaseException) -> str:
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return message[:300]
+#: prepared statements kept on a pooled connection, in its ``info`` (which SQLAlchemy clears
+#: when the connection is replaced)
+STATEMENTS_KEY = "zava_prepared_statements"
 
 
 class Database:
@@ -210,26 +171,42 @@ class Database:
 
     async def connect(self) -> AsyncConnection:
         """A pooled connection; connection errors (never query errors) are retried with
-        exponential backoff and full jitter, briefly, so an outage fails fast."""
-        attempt = 0
-        while True:
-            conn = self.engine.connect()
-            try:
-                await conn.start()
-                return conn
-            except (
-                sqlalchemy.exc.SQLAlchemyError,
-                asyncpg.exceptions.PostgresError,
-                OSError,
-            ) as exc:
-                error = translate_error(exc)
-                if not isinstance(error, DatabaseUnavailableError) or (
-                    attempt >= self.config.connect_retries
-                ):
-                    raise error from exc
-                delay = self.config.connect_backoff_s * (2**attempt)
-                await asyncio.sleep(random.uniform(0, delay))
-                attempt += 1
+        exponential backoff and jitter, briefly, so an outage fails fast."""
+        backoff = self.config.connect_backoff_s
+        async for attempt in stamina.retry_context(
+            on=DatabaseUnavailableError,
+            attempts=self.config.connect_retries + 1,
+            timeout=None,
+            wait_initial=backoff,
+            wait_jitter=backoff,
+            wait_max=max(backoff * 16, 1.0),
+        ):
+            with attempt:
+                return await self._connect_once()
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    async def _connect_once(self) -> AsyncConnection:
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+        except (sqlalchemy.exc.SQLAlchemyError, asyncpg.exceptions.PostgresError, OSError) as exc:
+            raise translate_error(exc) from exc
+        return conn
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection outside any tenant transaction (audit appends, the posture
+        check), back to the pool only if it ends idle and outside a transaction."""
+        conn = await self.connect()
+        clean = False
+        try:
+            driver = await driver_connection(conn)
+            if driver.is_in_transaction():
+                raise DatabaseError("a pooled connection was still inside a transaction")
+            yield driver
+            clean = True
+        finally:
+            await release(conn, reusable=clean)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -241,8 +218,9 @@ class Database:
         *,
         statement_timeout_ms: int | None = None,
         lock_timeout_ms: int | None = None,
-    ) -> AsyncIterator[AsyncConnection]:
-        """A READ ONLY transaction bound to ``identity`` (``None`` binds nobody: no tenant rows).
+    ) -> AsyncIterator[Tenant]:
+        """A READ ONLY transaction bound to ``identity`` (``None`` binds nobody: no tenant rows),
+        as the :class:`~zava_mcp.db.tenant.Tenant` handle every tenant query goes through.
 
         Committed when the block ends, rolled back when it raises; either way the identity and
         the limits end with it.
@@ -257,12 +235,14 @@ class Database:
         ended = False  # the transaction ended cleanly: the connection may go back to the pool
         try:
             try:
-                yield conn
-            except BaseException:
+                yield Tenant(driver, conn.info.setdefault(STATEMENTS_KEY, new_statements()))
+            except Exception:
                 with contextlib.suppress(Exception):
                     await driver.execute("ROLLBACK")
                     ended = True
                 raise
+            # a cancelled block (BaseException) may have left a statement and the driver's
+            # cancel request in flight: nothing is sent, and the connection is closed for good
             await driver.execute("COMMIT")
             ended = True
         except ZavaError:
@@ -272,37 +252,44 @@ class Database:
             asyncpg.exceptions.PostgresError,
             *CONNECTION_BROKEN,
             OSError,
+            TimeoutError,
         ) as exc:
             raise translate_error(exc) from exc
         finally:
             await release(conn, reusable=ended)
 
-    async def _begun(self, begin: str) -> tuple[AsyncConnection, Any]:
+    async def _begun(self, begin: str) -> tuple[AsyncConnection, asyncpg.Connection]:
         """A pooled connection with ``begin`` run on it.
 
         A pooled connection can die between checkout and the BEGIN (PostgreSQL tells idle
         sessions it is shutting down). Nothing has run yet then, so that connection is dropped
-        and the BEGIN tried once more on another.
+        and the BEGIN tried once more on another, at once.
         """
-        for attempt in (1, 2):
-            conn = await self.connect()
-            try:
-                driver: Any = (await conn.get_raw_connection()).driver_connection
-                if driver.is_in_transaction():
-                    # never expected (a connection goes back only after a clean end); refuse to
-                    # build on whatever a previous user left open
-                    raise DatabaseError("a pooled connection was still inside a transaction")
-                await driver.execute(begin)
-                return conn, driver
-            except Exception as exc:
-                await release(conn, reusable=False)
-                if attempt == 1 and isinstance(exc, CONNECTION_LOST):
-                    continue
-                raise translate_error(exc) from exc
-            except BaseException:
-                await release(conn, reusable=False)
-                raise
-        raise AssertionError("unreachable")
+        try:
+            async for attempt in stamina.retry_context(
+                on=CONNECTION_LOST, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
+            ):
+                with attempt:
+                    return await self._begin_once(begin)
+        except ZavaError:
+            raise
+        except Exception as exc:
+            raise translate_error(exc) from exc
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    async def _begin_once(self, begin: str) -> tuple[AsyncConnection, asyncpg.Connection]:
+        conn = await self.connect()
+        try:
+            driver = await driver_connection(conn)
+            if driver.is_in_transaction():
+                # never expected (a connection goes back only after a clean end); refuse to
+                # build on whatever a previous user left open
+                raise DatabaseError("a pooled connection was still inside a transaction")
+            await driver.execute(begin)
+            return conn, driver
+        except BaseException:
+            await release(conn, reusable=False)
+            raise
 
 
 async def release(conn: AsyncConnection, *, reusable: bool) -> None:
@@ -310,7 +297,10 @@ async def release(conn: AsyncConnection, *, reusable: bool) -> None:
     anything else (a lost server, a cancelled or failed COMMIT/ROLLBACK) closes the connection
     for good, so nothing of one caller's session reaches the next."""
     with contextlib.suppress(Exception):
-        driver = (await conn.get_raw_connection()).driver_connection
+        try:
+            driver: asyncpg.Connection | None = await driver_connection(conn)
+        except Exception:
+            driver = None
         if not reusable or driver is None or driver.is_closed() or driver.is_in_transaction():
             await conn.invalidate()
     with contextlib.suppress(Exception):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from zava_mcp.db import queries
+from zava_mcp.db.queries import identity as identity_queries
 from zava_mcp.errors import AuthenticationError
 from zava_mcp.identity import Identity
 from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.schemas import StoreSummary, WhoAmI
 
 
-def store_summary(row: queries.StoreRow) -> StoreSummary:
+def store_summary(row: identity_queries.StoreRow) -> StoreSummary:
     return StoreSummary(
         store_id=str(row.id),
         code=row.code,
@@ -33,10 +33,10 @@ class IdentityService:
             self.ctx.track("whoami", operation="identity"),
             self.ctx.db.unit_of_work(identity) as conn,
         ):
-            manager = await queries.fetch_current_manager(conn)
+            manager = await identity_queries.fetch_current_manager(conn)
             if manager is None:
                 raise AuthenticationError("the caller identity is not a known manager")
-            stores = await queries.fetch_visible_stores(conn)
+            stores = await identity_queries.fetch_visible_stores(conn)
         return WhoAmI(
             manager_id=str(manager.manager_id),
             full_name=manager.full_name,

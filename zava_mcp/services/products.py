@@ -12,8 +12,8 @@ import time
 
 from cachetools import LRUCache
 
-from zava_mcp.db import search as search_queries
-from zava_mcp.db.search import Fusion, SearchMode
+from zava_mcp.db.queries import search as search_queries
+from zava_mcp.db.queries.search import Fusion, SearchMode
 from zava_mcp.embeddings.base import Embedder
 from zava_mcp.errors import ValidationError
 from zava_mcp.identity import Identity

@@ -7,7 +7,6 @@ import re
 
 from cachetools import LRUCache
 
-from zava_mcp.db import queries
 from zava_mcp.db.guard import GuardedQuery, check_query
 from zava_mcp.identity import Identity
 from zava_mcp.services.base import ServiceContext
@@ -62,9 +61,8 @@ class QueryService:
                 lock_timeout_ms=limits.lock_timeout_ms,
             ) as conn,
         ):
-            raw = await queries.run_read_query(
-                conn,
-                sql,
+            raw = await conn.run(
+                guarded,
                 max_rows=limits.max_rows,
                 max_cell_bytes=limits.max_cell_bytes,
                 max_response_bytes=limits.max_response_bytes,

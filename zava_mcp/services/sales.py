@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import uuid
 from typing import Literal
 
-from zava_mcp.db import queries
+from zava_mcp.db.queries import sales as sales_queries
 from zava_mcp.errors import AuthorizationError
 from zava_mcp.identity import Identity
 from zava_mcp.services.base import ServiceContext
@@ -59,7 +57,7 @@ def _change(now: float, before: float) -> float | None:
     return round((now - before) / before * 100, 1)
 
 
-def _metrics(start: dt.date, end: dt.date, totals: queries.PeriodTotals) -> PeriodMetrics:
+def _metrics(start: dt.date, end: dt.date, totals: sales_queries.PeriodTotals) -> PeriodMetrics:
     aov = totals.revenue / totals.orders if totals.orders else 0.0
     return PeriodMetrics(
         start=start.isoformat(),
@@ -112,64 +110,43 @@ class SalesAnalyticsService:
     def __init__(self, ctx: ServiceContext) -> None:
         self.ctx = ctx
 
-    async def resolve_store(self, *, identity: Identity, store: str) -> uuid.UUID:
-        """A store id from its UUID, code or name, among the caller's stores only."""
-        stores = await self.ctx.cached(identity, "stores", (), lambda: self._stores(identity))
-        wanted = store.strip().lower()
-        for row in stores:
-            if wanted in (str(row.id), row.code.lower(), row.name.lower()):
-                return row.id
-        raise AuthorizationError("that store is not one of the stores you can see")
-
-    async def _stores(self, identity: Identity) -> list[queries.StoreRow]:
-        async with self.ctx.db.unit_of_work(identity) as conn:
-            return await queries.fetch_visible_stores(conn)
-
     async def get_store_performance(
         self, *, identity: Identity, store: str, time_period: str, today: dt.date | None = None
     ) -> StorePerformance:
         """Metrics for ``time_period`` against the period before; other stores are refused."""
-        store_id = await self.resolve_store(identity=identity, store=store)
         today = today or dt.datetime.now(dt.UTC).date()
         return await self.ctx.cached(
             identity,
             "store_performance",
-            (str(store_id), time_period, today.isoformat()),
-            lambda: self._performance(identity, store_id, time_period, today),
+            (store.strip().lower(), time_period, today.isoformat()),
+            lambda: self._performance(identity, store, time_period, today),
         )
 
     async def _performance(
-        self, identity: Identity, store_id: uuid.UUID, time_period: str, today: dt.date
+        self, identity: Identity, store: str, time_period: str, today: dt.date
     ) -> StorePerformance:
+        # one transaction: the store, its latest day and both periods are read from one snapshot
         async with (
             self.ctx.track("store performance", operation="sales"),
             self.ctx.db.unit_of_work(identity) as conn,
         ):
-            row = await queries.fetch_store(conn, store_id)
-            if row is None:
+            found = await sales_queries.fetch_store_and_latest_day(conn, store)
+            if found is None:
                 raise AuthorizationError("that store is not one of the stores you can see")
-            latest = await queries.fetch_latest_order_date(conn, store_id)
-        as_of = min(today, latest) if latest else today
-        start, end = period_bounds(time_period, as_of)
-        prev_start, prev_end = previous_bounds(time_period, start, end)
-
-        async def summary(a: dt.date, b: dt.date, tops: bool) -> queries.PeriodSummary:
-            async with (
-                self.ctx.track("store performance period", operation="sales"),
-                self.ctx.db.unit_of_work(identity) as conn,
-            ):
-                return await queries.fetch_period_summary(conn, store_id, a, b, tops=tops)
-
-        # the two periods on two connections at once: latency is one scan, not two
-        now, before = await asyncio.gather(
-            summary(start, end, True), summary(prev_start, prev_end, False)
-        )
+            row, latest = found
+            as_of = min(today, latest) if latest else today
+            start, end = period_bounds(time_period, as_of)
+            prev_start, prev_end = previous_bounds(time_period, start, end)
+            now = await sales_queries.fetch_period_summary(conn, row.id, start, end, tops=True)
+            before = await sales_queries.fetch_period_summary(
+                conn, row.id, prev_start, prev_end, tops=False
+            )
         now_totals, prev_totals = now.totals, before.totals
         categories, products = now.top_categories, now.top_products
         current = _metrics(start, end, now_totals)
         previous = _metrics(prev_start, prev_end, prev_totals)
         perf = StorePerformance(
-            store_id=str(store_id),
+            store_id=str(row.id),
             store_name=row.name,
             time_period=time_period,
             as_of=as_of.isoformat(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zava_mcp.db import queries
+from zava_mcp.db.queries import schema as schema_queries
 from zava_mcp.errors import ValidationError
 from zava_mcp.identity import Identity
 from zava_mcp.security.policy import AGENT_RELATIONS
@@ -26,7 +26,7 @@ class SchemaService:
 
     async def table_names(self, *, identity: Identity) -> list[str]:
         async with self.ctx.db.unit_of_work(identity) as conn:
-            return _described(await queries.fetch_table_names(conn))
+            return _described(await schema_queries.fetch_table_names(conn))
 
     async def get_table_schemas(
         self, *, identity: Identity, table_names: list[str]
@@ -42,7 +42,7 @@ class SchemaService:
             self.ctx.track("table schemas", operation="schema"),
             self.ctx.db.unit_of_work(identity) as conn,
         ):
-            available = _described(await queries.fetch_table_names(conn))
+            available = _described(await schema_queries.fetch_table_names(conn))
             unknown = [n for n in wanted if n not in available]
             if unknown:
                 raise ValidationError(
@@ -51,8 +51,8 @@ class SchemaService:
                 )
             tables = []
             for name in dict.fromkeys(wanted):
-                info = await queries.fetch_table_info(conn, name)
-                values = await queries.fetch_valid_values(conn, name)
+                info = await schema_queries.fetch_table_info(conn, name)
+                values = await schema_queries.fetch_valid_values(conn, name)
                 tables.append(
                     TableSchema(
                         table=f"retail.{name}",

@@ -4,17 +4,30 @@ one weight at zero, so the three modes rank by exactly the same rules."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import sqlalchemy.exc
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+import asyncpg
 
-from zava_mcp.db.queries import ProductHit, set_probes, vector_literal
+from zava_mcp.db.tenant import Tenant
 from zava_mcp.errors import EmbeddingModelMismatchError
 
 SearchMode = Literal["hybrid", "vector", "text"]
+
+
+@dataclass(frozen=True)
+class ProductHit:
+    product_id: uuid.UUID
+    sku: str
+    name: str
+    description: str
+    category: str
+    product_type: str
+    base_price: float
+    similarity: float
+    in_stock_units: int | None = None
+
 
 #: raised by the search function when no stored vector was made by the query's model
 MODEL_MISMATCH_SQLSTATE = "ZV001"
@@ -50,16 +63,52 @@ class Fusion:
         return self
 
 
-_SQL = text(
+async def set_probes(conn: Tenant, probes: int, *, iterative: bool = False) -> None:
+    statements = [f"SET LOCAL ivfflat.probes = {int(probes)}"]
+    if iterative:
+        # pgvector 0.8: keep scanning lists until enough rows pass the stock filter
+        statements += [
+            "SET LOCAL ivfflat.iterative_scan = relaxed_order",
+            f"SET LOCAL ivfflat.max_probes = {max(int(probes) * 8, 64)}",
+        ]
+    await conn.execute("; ".join(statements))
+
+
+async def search_products(
+    conn: Tenant,
+    embedding: list[float],
+    *,
+    threshold: float,
+    limit: int,
+    model: str,
+    probes: int,
+) -> list[ProductHit]:
+    """Nearest products by description through ``retail.search_products_by_description`` (the
+    plain vector search of 0003; the service searches with :func:`search_products_hybrid`)."""
+    await set_probes(conn, probes)
+    rows = await conn.fetch(
+        "select product_id, sku, product_name, product_description, category_name, "
+        "product_type_name, base_price, similarity "
+        "from retail.search_products_by_description($1::public.vector, $2, $3, $4)",
+        embedding,
+        threshold,
+        limit,
+        model,
+    )
+    return [ProductHit(r[0], r[1], r[2], r[3], r[4], r[5], float(r[6]), float(r[7])) for r in rows]
+
+
+# the vector travels in binary through pgvector's codec (registered on connect)
+_SQL = (
     "select product_id, sku, product_name, product_description, category_name, "
     "product_type_name, base_price, similarity, in_stock_units "
-    "from retail.search_products_hybrid(:q, cast(:v as public.vector), :m, :n, :stock, :t, "
-    ":wv, :wk, :wt, :k, :spread, :c)"
+    "from retail.search_products_hybrid($1, $2::public.vector, $3, $4, $5, $6, "
+    "$7, $8, $9, $10, $11, $12)"
 )
 
 
 async def search_products_hybrid(
-    conn: AsyncConnection,
+    conn: Tenant,
     query: str,
     embedding: list[float] | None,
     *,
@@ -77,26 +126,25 @@ async def search_products_hybrid(
     """
     if embedding is not None and fusion.vector_weight > 0:
         await set_probes(conn, probes, iterative=in_stock_only)
-    params = {
-        "q": query,
-        "v": vector_literal(embedding) if embedding is not None else None,
-        "m": model,
-        "n": limit,
-        "stock": in_stock_only,
-        "t": threshold,
-        "wv": fusion.vector_weight if embedding is not None else 0.0,
-        "wk": fusion.type_weight if embedding is not None else 0.0,
-        "wt": fusion.text_weight,
-        "k": fusion.rrf_k,
-        "spread": fusion.type_spread,
-        "c": fusion.candidates,
-    }
+    params = (
+        query,
+        embedding,
+        model,
+        limit,
+        in_stock_only,
+        threshold,
+        fusion.vector_weight if embedding is not None else 0.0,
+        fusion.type_weight if embedding is not None else 0.0,
+        fusion.text_weight,
+        fusion.rrf_k,
+        fusion.type_spread,
+        fusion.candidates,
+    )
     try:
-        rows = await conn.execute(_SQL, params)
-    except sqlalchemy.exc.DBAPIError as exc:
-        cause = getattr(exc.orig, "__cause__", None) or exc.orig
-        if getattr(cause, "sqlstate", None) == MODEL_MISMATCH_SQLSTATE:
-            stored = (getattr(cause, "detail", None) or "").strip()
+        rows = await conn.fetch(_SQL, *params)
+    except asyncpg.exceptions.PostgresError as exc:
+        if exc.sqlstate == MODEL_MISMATCH_SQLSTATE:
+            stored = (getattr(exc, "detail", None) or "").strip()
             raise EmbeddingModelMismatchError.for_models(model, stored) from None
         raise
     return [

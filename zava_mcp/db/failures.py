@@ -1,0 +1,76 @@
+"""Driver and pool failures as typed errors: one translation for every database path."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import sqlalchemy.exc
+
+from zava_mcp.errors import (
+    DatabaseError,
+    DatabaseUnavailableError,
+    PoolTimeoutError,
+    QueryError,
+    QueryTimeoutError,
+    ResourceLimitError,
+    ZavaError,
+)
+
+#: the driver's word for a connection it can no longer use (an unsolicited FATAL from a server
+#: shutting down leaves the protocol waiting for a reply that never comes)
+CONNECTION_BROKEN = (asyncpg.exceptions.InternalClientError, asyncpg.exceptions.InterfaceError)
+#: failures of a connection, as opposed to failures of a statement
+CONNECTION_LOST = (
+    *CONNECTION_BROKEN,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    OSError,
+)
+
+
+def translate_error(exc: BaseException) -> ZavaError:
+    """Map a driver or pool failure to a typed error with a short, safe message."""
+    if isinstance(exc, ZavaError):
+        return exc
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return PoolTimeoutError("all database connections are busy; try again shortly")
+    orig = getattr(exc, "orig", None)
+    cause = getattr(orig, "__cause__", None) or orig or exc
+    if isinstance(cause, asyncpg.exceptions.QueryCanceledError):
+        return QueryTimeoutError("the query took too long and was cancelled")
+    if isinstance(cause, asyncpg.exceptions.LockNotAvailableError):
+        return QueryTimeoutError("the query waited too long for a lock and was cancelled")
+    if isinstance(
+        cause,
+        OSError
+        | asyncio.TimeoutError
+        | asyncpg.exceptions.ConnectionDoesNotExistError
+        | asyncpg.exceptions.CannotConnectNowError
+        | asyncpg.exceptions.PostgresConnectionError
+        | asyncpg.exceptions.AdminShutdownError,
+    ):
+        return DatabaseUnavailableError("the database is unavailable; try again shortly")
+    if isinstance(cause, CONNECTION_BROKEN):
+        return DatabaseUnavailableError("the database connection was lost; try again shortly")
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
+        return DatabaseUnavailableError("the database connection was lost; try again shortly")
+    sqlstate = getattr(cause, "sqlstate", "") or ""
+    if isinstance(cause, asyncpg.exceptions.PostgresError) and sqlstate.startswith(("53", "54")):
+        # temp_file_limit, out of memory, a value over 1 GB, too many columns...
+        return ResourceLimitError(
+            "the query needed more memory or temporary space than one query may use; "
+            "aggregate or filter in SQL"
+        )
+    if isinstance(cause, asyncpg.exceptions.InsufficientPrivilegeError):
+        return QueryError(f"permission denied: {_first_line(cause)}")
+    if isinstance(cause, asyncpg.exceptions.PostgresError):
+        if sqlstate.startswith(("42", "22", "0A", "21", "2B", "25")):
+            return QueryError(_first_line(cause))
+        return DatabaseError(f"the database refused the request ({sqlstate or 'error'})")
+    return DatabaseError("unexpected database failure")
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return message[:300]
