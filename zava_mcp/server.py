@@ -34,7 +34,7 @@ from zava_mcp.call_errors import (
 )
 from zava_mcp.db import audit
 from zava_mcp.db.posture import check_posture, failures, render
-from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.db.session import Database
 from zava_mcp.embeddings import Embedder, build_embedder
 from zava_mcp.errors import ConfigurationError, FeatureUnavailableError, ZavaError
 from zava_mcp.health import ThrottledProbe, readiness
@@ -47,7 +47,7 @@ from zava_mcp.infra.settings import Settings, async_url, redact_url
 from zava_mcp.pipeline import CallerLimits, CallPipeline, KnownManagers, current_caller
 from zava_mcp.prompts import register_prompts
 from zava_mcp.security.binding import read_identity_key
-from zava_mcp.services.base import Limits, ServiceContext
+from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.identity import IdentityService
 from zava_mcp.services.products import ProductSearchService
 from zava_mcp.services.query import QueryService
@@ -107,34 +107,11 @@ class AppState:
         return self.services[name]
 
 
-def limits_from(settings: Settings) -> Limits:
-    return Limits(
-        max_rows=settings.max_rows,
-        max_cell_bytes=settings.max_cell_bytes,
-        max_response_bytes=settings.max_response_bytes,
-        statement_timeout_ms=settings.statement_timeout_ms,
-        lock_timeout_ms=settings.lock_timeout_ms,
-    )
-
-
-def pool_config_from(settings: Settings) -> PoolConfig:
-    return PoolConfig(
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_max_overflow,
-        pool_timeout_s=settings.pool_timeout_s,
-        pool_recycle_s=settings.pool_recycle_s,
-        command_timeout_s=settings.command_timeout_s,
-        work_mem=settings.work_mem,
-        connect_retries=settings.connect_retries,
-        connect_backoff_s=settings.connect_backoff_s,
-    )
-
-
 def build_services(state: AppState) -> None:
     assert state.query_db is not None
     ctx = ServiceContext(
         db=state.query_db,
-        limits=limits_from(state.settings),
+        limits=state.settings.limits,
         cache=state.cache,
         monitor=state.monitor,
     )
@@ -208,15 +185,13 @@ def build_server(
             register_secret(urls.app.password)
             register_secret(urls.admin.password)
             key = await read_identity_key(urls.admin)
-            state.db = Database.from_url(urls.app, pool_config_from(settings), identity_key=key)
+            state.db = Database.from_url(urls.app, settings.pool, identity_key=key)
             state.owns_db = True
             if settings.read_replica_url is not None:
                 replica = async_url(
                     settings.read_replica_url.get_secret_value(), name="ZAVA_READ_REPLICA_URL"
                 )
-                state.read_db = Database.from_url(
-                    replica, pool_config_from(settings), identity_key=key
-                )
+                state.read_db = Database.from_url(replica, settings.pool, identity_key=key)
                 logger.info("read-only tool queries go to the read replica {}", redact_url(replica))
         await enforce_posture(state.db)
         state.audit_db = audit.audit_database(
@@ -231,7 +206,7 @@ def build_server(
             identity = _default_dev_identity(settings)
         state.identity = IdentityResolver(settings, identity)
         if state.embedder is None:
-            state.embedder = build_embedder(settings)
+            state.embedder = build_embedder(settings.embedding)
             owns_embedder = True
         else:
             owns_embedder = False

@@ -49,7 +49,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> SeedReport:
         if not args.no_embeddings:
             from zava_mcp.embeddings import build_embedder
 
-            embedder = build_embedder(settings)
+            embedder = build_embedder(settings.embedding)
             try:
                 report.embeddings = await embed_catalogue(
                     conn, embedder, reembed=args.reembed, progress=progress
