@@ -98,12 +98,13 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from zava_mcp.db.posture import check_posture, failures, render
-    from zava_mcp.db.urls import resolve_urls
+    from zava_mcp.db.urls import resolve_urls, start_embedded
     from zava_mcp.infra.settings import asyncpg_dsn
     from zava_mcp.seed.loader import connect
 
     async def run() -> int:
-        urls = await asyncio.to_thread(resolve_urls, settings)
+        await asyncio.to_thread(start_embedded, settings)
+        urls = resolve_urls(settings)
         conn = await connect(asyncpg_dsn(urls.app))
         try:
             findings = await check_posture(conn)
@@ -131,12 +132,13 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
     import asyncio
 
     from zava_mcp.db.audit import verify_chain
-    from zava_mcp.db.urls import resolve_urls
+    from zava_mcp.db.urls import resolve_urls, start_embedded
     from zava_mcp.infra.settings import asyncpg_dsn
     from zava_mcp.seed.loader import connect
 
     async def run() -> int:
-        urls = await asyncio.to_thread(resolve_urls, settings)
+        await asyncio.to_thread(start_embedded, settings)
+        urls = resolve_urls(settings)
         conn = await connect(asyncpg_dsn(urls.admin))
         try:
             report = await verify_chain(conn)

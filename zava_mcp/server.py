@@ -179,9 +179,10 @@ def build_server(
     @asynccontextmanager
     async def lifespan(_: FastMCP) -> AsyncIterator[dict[str, Any]]:
         if state.db is None:
-            from zava_mcp.db.urls import resolve_urls
+            from zava_mcp.db.urls import resolve_urls, start_embedded
 
-            urls = await asyncio.to_thread(resolve_urls, settings)
+            await asyncio.to_thread(start_embedded, settings)
+            urls = resolve_urls(settings)
             register_secret(urls.app.password)
             register_secret(urls.admin.password)
             key = await read_identity_key(urls.admin)

@@ -8,7 +8,7 @@ import sys
 
 from pydantic import ValidationError as PydanticValidationError
 
-from zava_mcp.db.urls import resolve_urls
+from zava_mcp.db.urls import resolve_urls, start_embedded
 from zava_mcp.errors import ZavaError
 from zava_mcp.infra.settings import Settings, asyncpg_dsn, settings_error
 from zava_mcp.seed.catalogue import CatalogueError, load_catalogue
@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 async def run(args: argparse.Namespace, settings: Settings) -> SeedReport:
     if not 0.001 <= args.scale <= 100:
         raise SystemExit("--scale must be between 0.001 and 100")
-    urls = await asyncio.to_thread(resolve_urls, settings)
+    await asyncio.to_thread(start_embedded, settings)
+    urls = resolve_urls(settings)
     catalogue = load_catalogue()
     progress = not args.no_progress  # a bar on a terminal, progress lines otherwise
     conn = await connect(asyncpg_dsn(urls.admin))
