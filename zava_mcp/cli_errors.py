@@ -17,7 +17,6 @@ import click
 import httpx2
 from pydantic import ValidationError as PydanticValidationError
 
-from zava_mcp.call_errors import coded, one_line
 from zava_mcp.errors import ZavaError
 
 _DESCRIPTION = re.compile(r'error_description="([^"]*)"')
@@ -85,6 +84,8 @@ def _is_connect_failure(exc: BaseException) -> bool:
 def call_failure(exc: BaseException, url: str, refused: tuple[int, str] | None = None) -> str:
     """Why a call to the MCP server at ``url`` failed, as ``[CODE] message``; ``refused`` is the
     last HTTP error response seen (:class:`RefusalRecorder`)."""
+    from zava_mcp.call_errors import coded  # imports FastMCP: only once a call has failed
+
     for cause in causes(exc):
         if isinstance(cause, ZavaError):
             return str(cause)
@@ -117,6 +118,8 @@ def call_failure(exc: BaseException, url: str, refused: tuple[int, str] | None =
 
 def describe(exc: BaseException) -> str:
     """Any failure as one line: a typed error as it is, otherwise the innermost cause."""
+    from zava_mcp.call_errors import coded, one_line  # imports FastMCP: only on failure
+
     for cause in causes(exc):
         if isinstance(cause, ZavaError):
             return str(cause)
