@@ -364,6 +364,16 @@ def settings_error(exc: Exception) -> str:
     return f"ZAVA_{field.upper()}: {first.get('msg', 'invalid value')}"
 
 
+def flat_values(settings: Settings) -> dict[str, Any]:
+    """Every documented setting's value, by flat name (lower case, without ``ZAVA_``)."""
+    values: dict[str, Any] = {}
+    for name in documented_names():
+        group, _, field = FLAT_NAMES.get(name, name).partition(".")
+        value = getattr(settings, group)
+        values[name] = getattr(value, field) if field else value
+    return values
+
+
 def documented_names() -> dict[str, Any]:
     """Every documented setting (flat name without ``ZAVA_``, lower case) and its default."""
     names: dict[str, Any] = {}
