@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from zava_mcp.db.models import AUDIT_SCHEMA, PRIVATE_SCHEMA, SCHEMA, Base
-from zava_mcp.db.urls import resolve_urls
+from zava_mcp.db.urls import resolve_urls, start_embedded
 from zava_mcp.infra.settings import Settings
 
 config = context.config
@@ -89,6 +89,9 @@ else:
     if connection is not None:
         do_run_migrations(connection)
     else:
-        asyncio.run(
-            run_async_migrations(config.attributes.get("url") or resolve_urls(Settings()).admin)
-        )
+        url = config.attributes.get("url")
+        if url is None:  # `alembic upgrade head` from a checkout: the configured database
+            settings = Settings()
+            start_embedded(settings)
+            url = resolve_urls(settings).admin
+        asyncio.run(run_async_migrations(url))

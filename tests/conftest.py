@@ -16,6 +16,7 @@ from fastmcp import FastMCP
 
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.db.urls import embedded_bootstrap
 from zava_mcp.embeddings import LocalEmbedder
 from zava_mcp.identity import Identity
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
@@ -39,7 +40,9 @@ def pg() -> Iterator[EmbeddedPostgres]:
     # Not pytest's tmp_path: a later pytest session resets /tmp/pytest-of-<user> to 0700, which
     # would lock the server (running as the embedded_postgres user) out of its own files.
     data_dir = Path(tempfile.mkdtemp(prefix="zava-pg-"))
-    server = EmbeddedPostgres(data_dir, port=free_port(), server_options=FAST_SERVER)
+    server = EmbeddedPostgres(
+        data_dir, bootstrap=embedded_bootstrap(), port=free_port(), server_options=FAST_SERVER
+    )
     try:
         server.start()
         yield server

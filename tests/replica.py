@@ -36,8 +36,6 @@ from sqlalchemy.engine import URL
 
 from zava_mcp.errors import ConfigurationError, DatabaseUnavailableError
 from zava_mcp.infra.embedded import (
-    APP_ROLE,
-    OWNER_ROLE,
     SUPERUSER,
     EmbeddedPostgres,
     _bin,
@@ -65,7 +63,9 @@ class EmbeddedReplica:
         self.port = port
         # The same layout and helpers as a primary (status, stop, _run as the system user);
         # its bootstrap/start are never called: a standby cannot write.
-        self._cluster = EmbeddedPostgres(self.data_dir, port=port, database=primary.database)
+        self._cluster = EmbeddedPostgres(
+            self.data_dir, bootstrap=primary.bootstrap_sql, port=port, database=primary.database
+        )
         self.pgdata = self._cluster.pgdata
         self.log_path = self.data_dir / "server.log"
 
@@ -75,10 +75,10 @@ class EmbeddedReplica:
         return self.primary.url(role, database=database).set(port=self.port)
 
     def app_url(self) -> URL:
-        return self.url(APP_ROLE)
+        return self.url(self.primary.bootstrap_sql.app_role)
 
     def admin_url(self) -> URL:
-        return self.url(OWNER_ROLE)
+        return self.url(self.primary.bootstrap_sql.owner_role)
 
     # ----------------------------------------------------------------------------- lifecycle
     @property

@@ -174,7 +174,7 @@ async def test_row_cap_holds_for_every_statement_shape(app_db: Database, sql: st
     result = await call(app_db, "ho-1", "execute_sales_query", {"postgresql_query": sql})
     out = result.structured_content
     assert out["truncated"] is True
-    assert out["row_count"] == len(out["rows"]) == Settings(_env_file=None).max_rows  # type: ignore[call-arg]
+    assert out["row_count"] == len(out["rows"]) == Settings(_env_file=None).limits.max_rows  # type: ignore[call-arg]
 
 
 # ----------------------------------------------------------------------------- 5. audit

@@ -10,9 +10,9 @@ import pytest
 from alembic import command
 
 from zava_mcp.db.migrations import alembic_config, downgrade, upgrade
-from zava_mcp.infra.embedded import APP_ROLE, EmbeddedPostgres
+from zava_mcp.infra.embedded import EmbeddedPostgres
 from zava_mcp.infra.settings import asyncpg_dsn
-from zava_mcp.security.policy import TENANT_TABLES
+from zava_mcp.security.policy import APP_ROLE, TENANT_TABLES
 
 pytestmark = pytest.mark.usefixtures("seeded")
 

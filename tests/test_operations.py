@@ -24,6 +24,7 @@ from tests.waiting import DEFAULT_DEADLINE_S as DEADLINE_S
 from tests.waiting import eventually
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.db.urls import embedded_bootstrap
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
 from zava_mcp.infra.metrics import Metrics
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
@@ -44,7 +45,9 @@ def dev_settings(**overrides: Any) -> Settings:
 def own_cluster(catalogue: Catalogue) -> Iterator[EmbeddedPostgres]:
     """A cluster of this module's own: restarting it must not disturb the other tests."""
     data_dir = Path(tempfile.mkdtemp(prefix="zava-restart-"))
-    server = EmbeddedPostgres(data_dir, port=free_port(), server_options=FAST_SERVER)
+    server = EmbeddedPostgres(
+        data_dir, bootstrap=embedded_bootstrap(), port=free_port(), server_options=FAST_SERVER
+    )
     try:
         server.start()
         upgrade("head", server.admin_url())

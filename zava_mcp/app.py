@@ -19,7 +19,7 @@ from loguru import logger
 
 from zava_mcp.auth import IdentityResolver
 from zava_mcp.db import audit, posture
-from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.db.session import Database
 from zava_mcp.embeddings import Embedder, build_embedder
 from zava_mcp.errors import ZavaError
 from zava_mcp.identity import Identity
@@ -31,7 +31,7 @@ from zava_mcp.infra.settings import Settings, async_url, redact_url
 from zava_mcp.pipeline import KnownManagers
 from zava_mcp.security.binding import read_identity_key
 from zava_mcp.services import freshness
-from zava_mcp.services.base import Limits, ServiceContext
+from zava_mcp.services.base import ServiceContext
 from zava_mcp.services.identity import IdentityService
 from zava_mcp.services.products import ProductSearchService
 from zava_mcp.services.query import QueryService
@@ -73,42 +73,20 @@ class Databases:
     replica: Database | None
 
 
-def limits_from(settings: Settings) -> Limits:
-    return Limits(
-        max_rows=settings.max_rows,
-        max_cell_bytes=settings.max_cell_bytes,
-        max_response_bytes=settings.max_response_bytes,
-        statement_timeout_ms=settings.statement_timeout_ms,
-        lock_timeout_ms=settings.lock_timeout_ms,
-    )
-
-
-def pool_config_from(settings: Settings) -> PoolConfig:
-    return PoolConfig(
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_max_overflow,
-        pool_timeout_s=settings.pool_timeout_s,
-        pool_recycle_s=settings.pool_recycle_s,
-        command_timeout_s=settings.command_timeout_s,
-        work_mem=settings.work_mem,
-        connect_retries=settings.connect_retries,
-        connect_backoff_s=settings.connect_backoff_s,
-    )
-
-
 @asynccontextmanager
 async def databases(settings: Settings, given: Database | None) -> AsyncIterator[Databases]:
     """The primary pool and, when configured, the read replica's (a given database: as is)."""
     if given is not None:
         yield Databases(primary=given, replica=None)
         return
-    from zava_mcp.db.urls import resolve_urls
+    from zava_mcp.db.urls import resolve_urls, start_embedded
 
-    urls = await asyncio.to_thread(resolve_urls, settings)
+    await asyncio.to_thread(start_embedded, settings)
+    urls = resolve_urls(settings)
     register_secret(urls.app.password)
     register_secret(urls.admin.password)
     key = await read_identity_key(urls.admin)
-    config = pool_config_from(settings)
+    config = settings.pool
     async with AsyncExitStack() as stack:
         primary = Database.from_url(urls.app, config, identity_key=key)
         stack.push_async_callback(primary.dispose)
@@ -139,7 +117,7 @@ async def embedder_part(settings: Settings, given: Embedder | None) -> AsyncIter
     if given is not None:
         yield given
         return
-    embedder = build_embedder(settings)
+    embedder = build_embedder(settings.embedding)
     try:
         yield embedder
     finally:
@@ -246,7 +224,7 @@ async def assemble(
             )
         ctx = ServiceContext(
             db=query_db,
-            limits=limits_from(settings),
+            limits=settings.limits,
             cache=cache,
             monitor=QueryMonitor(metrics, slow_threshold_s=settings.slow_query_ms / 1000),
         )

@@ -1,15 +1,22 @@
-"""One line for a command that failed: what went wrong and what to do, without a traceback."""
+"""One line for a command that failed: what went wrong and what to do, without a traceback.
+
+Also the click plumbing every command line shares (:class:`ZavaGroup`, :func:`run_command`):
+typed errors become one line and an exit code, ``--debug`` (before or after the command) shows
+the traceback instead.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import click
 import httpx2
+from pydantic import ValidationError as PydanticValidationError
 
-from zava_mcp.call_errors import coded, one_line
 from zava_mcp.errors import ZavaError
 
 _DESCRIPTION = re.compile(r'error_description="([^"]*)"')
@@ -77,6 +84,8 @@ def _is_connect_failure(exc: BaseException) -> bool:
 def call_failure(exc: BaseException, url: str, refused: tuple[int, str] | None = None) -> str:
     """Why a call to the MCP server at ``url`` failed, as ``[CODE] message``; ``refused`` is the
     last HTTP error response seen (:class:`RefusalRecorder`)."""
+    from zava_mcp.call_errors import coded  # imports FastMCP: only once a call has failed
+
     for cause in causes(exc):
         if isinstance(cause, ZavaError):
             return str(cause)
@@ -109,6 +118,8 @@ def call_failure(exc: BaseException, url: str, refused: tuple[int, str] | None =
 
 def describe(exc: BaseException) -> str:
     """Any failure as one line: a typed error as it is, otherwise the innermost cause."""
+    from zava_mcp.call_errors import coded, one_line  # imports FastMCP: only on failure
+
     for cause in causes(exc):
         if isinstance(cause, ZavaError):
             return str(cause)
@@ -122,3 +133,75 @@ def describe(exc: BaseException) -> str:
             )
     innermost = list(causes(exc))[-1]
     return coded("INTERNAL_ERROR", f"{type(innermost).__name__}: {one_line(str(innermost), 200)}")
+
+
+def _remember_debug(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["debug"] = True  # meta is shared by the group's context and the command's
+
+
+def debug_option(*, hidden: bool) -> click.Option:
+    return click.Option(
+        ["--debug"],
+        is_flag=True,
+        expose_value=False,
+        hidden=hidden,
+        callback=_remember_debug,
+        help="show tracebacks instead of one-line errors",
+    )
+
+
+class ZavaGroup(click.Group):
+    """A command group whose commands fail with one typed line and an exit code.
+
+    ZavaError and invalid settings exit 2, anything else 1 (with ``--debug``: the traceback),
+    Ctrl-C 130; click's own usage errors keep click's exit code 2.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(debug_option(hidden=False))
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        # also accepted after the command, as in `zava-mcp call ... --debug`
+        if not any(p.name == "debug" for p in cmd.params):
+            cmd.params.append(debug_option(hidden=True))
+        super().add_command(cmd, name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from zava_mcp.infra.settings import settings_error
+
+        prog = ctx.find_root().info_name
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except ZavaError as exc:
+            click.echo(f"{prog}: {exc}", err=True)
+            return 2
+        except PydanticValidationError as exc:
+            click.echo(f"{prog}: invalid setting: {settings_error(exc)}", err=True)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+        except Exception as exc:
+            if ctx.meta.get("debug"):
+                raise
+            click.echo(f"{prog}: {describe(exc)} (--debug shows the traceback)", err=True)
+            return 1
+
+
+def run_command(command: click.Command, argv: Sequence[str] | None, *, prog_name: str) -> int:
+    """Run a click command line and return its exit code (commands return theirs as ints)."""
+    try:
+        result = command.main(
+            args=list(argv) if argv is not None else sys.argv[1:],
+            prog_name=prog_name,
+            standalone_mode=False,
+        )
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:  # click's form of Ctrl-C
+        return 130
+    return result if isinstance(result, int) else 0

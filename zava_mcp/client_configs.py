@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
 
-from zava_mcp.infra.settings import Settings
+from zava_mcp.infra.settings import Settings, documented_names, flat_values
 from zava_mcp.seed.catalogue import Manager, load_catalogue
 
 #: set per entry (each stdio entry is one fixed identity)
@@ -92,13 +92,13 @@ def stdio_environment(settings: Settings) -> dict[str, str]:
     """``ZAVA_*`` variables for a stdio entry: each setting the server reads that is not at its
     default, plus the data folder (its default is relative to the working directory)."""
     env: dict[str, str] = {}
-    for name, field in Settings.model_fields.items():
+    defaults = documented_names()
+    for name, value in flat_values(settings).items():
         if name in PER_ENTRY or name in HTTP_ONLY:
             continue
         if name in EMBEDDED_ONLY and not settings.uses_embedded:
             continue
-        value = getattr(settings, name)
-        if name != "data_dir" and value == field.get_default(call_default_factory=True):
+        if name != "data_dir" and value == defaults[name]:
             continue
         if value is None:
             continue

@@ -19,6 +19,7 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from zava_mcp.db.migrations import upgrade
+from zava_mcp.db.urls import embedded_bootstrap
 from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
 from zava_mcp.infra.settings import asyncpg_dsn
 from zava_mcp.seed.catalogue import load_catalogue
@@ -77,7 +78,11 @@ class BenchCluster:
         self.was_running = running is not None
         chosen = running or port or free_port()
         self.pg = EmbeddedPostgres(
-            self.data_dir, port=chosen, database="postgres", server_options=SERVER_OPTIONS
+            self.data_dir,
+            bootstrap=embedded_bootstrap(),
+            port=chosen,
+            database="postgres",
+            server_options=SERVER_OPTIONS,
         )
 
     def start(self) -> None:

@@ -28,7 +28,7 @@ from benchmarks.workload import head_office
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.embeddings import LocalEmbedder
 from zava_mcp.identity import Identity
-from zava_mcp.infra.settings import Settings
+from zava_mcp.infra.settings import EmbeddingSettings
 from zava_mcp.seed.embed import embed_catalogue
 from zava_mcp.services.base import Limits, ServiceContext
 from zava_mcp.services.products import ProductSearchService
@@ -88,7 +88,7 @@ async def search(ctx: Context) -> dict[str, Any]:
     db = Database.from_url(ctx.db.app, PoolConfig(pool_size=2, max_overflow=0))
     rss_before = _rss_mb()
     # as the server builds it (ZAVA_EMBEDDING_THREADS' default)
-    embedder = LocalEmbedder(num_threads=Settings.model_fields["embedding_threads"].default)
+    embedder = LocalEmbedder(num_threads=EmbeddingSettings().threads)
     try:
         with output.step(f"search: loading {embedder.model_name}"):
             started = time.perf_counter()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -35,22 +34,12 @@ from zava_mcp.db.failures import CONNECTION_BROKEN, CONNECTION_LOST, translate_e
 from zava_mcp.db.tenant import Tenant, new_statements
 from zava_mcp.errors import DatabaseError, DatabaseUnavailableError, ZavaError
 from zava_mcp.identity import Identity
+from zava_mcp.infra.settings import PoolSettings
 from zava_mcp.security.binding import signed_identity
 from zava_mcp.security.policy import IDENTITY_SETTING
 
-
-@dataclass(frozen=True)
-class PoolConfig:
-    pool_size: int = 10
-    max_overflow: int = 10
-    pool_timeout_s: float = 10.0
-    pool_recycle_s: int = 1800
-    command_timeout_s: float = 30.0
-    application_name: str = "zava-mcp"
-    work_mem: str = "16MB"
-    statement_timeout_ms: int | None = None
-    connect_retries: int = 3
-    connect_backoff_s: float = 0.05
+# the engine takes its part of the settings tree whole (the name predates the tree)
+PoolConfig = PoolSettings
 
 
 def disable_asyncpg_jit_toggle(driver_connection: Any) -> None:

@@ -1,4 +1,8 @@
-"""Which database to use: the configured URLs, or the embedded PostgreSQL when none are set."""
+"""Which database to use: the configured URLs, or the embedded PostgreSQL when none are set.
+
+Resolving the URLs never starts anything: starting the embedded server is its own explicit step
+(:func:`start_embedded`), taken by ``zava-mcp db start``, the seed and the server's lifespan.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import URL
 
 from zava_mcp.errors import ConfigurationError
-from zava_mcp.infra.embedded import EmbeddedPostgres
+from zava_mcp.infra.embedded import Bootstrap, EmbeddedPostgres
 from zava_mcp.infra.settings import Settings, async_url
+from zava_mcp.security.bootstrap import bootstrap_database_sql, bootstrap_roles_sql
+from zava_mcp.security.policy import APP_ROLE, OWNER_ROLE
 
 
 @dataclass(frozen=True)
@@ -17,18 +23,44 @@ class DatabaseUrls:
     app: URL
 
 
-def embedded_from_settings(settings: Settings) -> EmbeddedPostgres:
-    return EmbeddedPostgres(
-        settings.data_dir, port=settings.embedded_port, database=settings.embedded_database
+def embedded_bootstrap() -> Bootstrap:
+    """The security policy's roles and lock-down SQL, for a cluster the product starts itself."""
+    return Bootstrap(
+        owner_role=OWNER_ROLE,
+        app_role=APP_ROLE,
+        roles_sql=bootstrap_roles_sql,
+        database_sql=bootstrap_database_sql,
     )
 
 
-def resolve_urls(settings: Settings, *, start_embedded: bool = True) -> DatabaseUrls:
-    """The owner and application URLs, starting the embedded server when it is the default."""
+def embedded_from_settings(settings: Settings) -> EmbeddedPostgres:
+    return EmbeddedPostgres(
+        settings.data_dir,
+        bootstrap=embedded_bootstrap(),
+        port=settings.embedded_port,
+        database=settings.embedded_database,
+    )
+
+
+def start_embedded(settings: Settings) -> bool:
+    """Start (initialise, bootstrap) the embedded server when the settings name no database.
+
+    Returns whether it is the one in use; with configured URLs it does nothing.
+    """
+    if not settings.uses_embedded:
+        return False
+    embedded_from_settings(settings).start()
+    return True
+
+
+def resolve_urls(settings: Settings) -> DatabaseUrls:
+    """The owner and application URLs: the configured ones, or the embedded server's.
+
+    Starts nothing: the embedded server's URLs need its credentials, so call
+    :func:`start_embedded` first (a cluster never started fails with "run zava-mcp db start").
+    """
     if settings.uses_embedded:
         embedded = embedded_from_settings(settings)
-        if start_embedded:
-            embedded.start()
         return DatabaseUrls(admin=embedded.admin_url(), app=embedded.app_url())
     if settings.database_url is None or settings.admin_database_url is None:
         raise ConfigurationError(

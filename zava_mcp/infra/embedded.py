@@ -23,7 +23,7 @@ import stat
 import subprocess
 import time
 import warnings
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,6 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from zava_mcp.errors import ConfigurationError, DatabaseUnavailableError
-from zava_mcp.security.bootstrap import bootstrap_database_sql, bootstrap_roles_sql
-from zava_mcp.security.policy import APP_ROLE, OWNER_ROLE
 
 SUPERUSER = "postgres"
 PG_SYSTEM_USER = "embedded_postgres"
@@ -58,6 +56,21 @@ class Credentials:
 
 
 @dataclass(frozen=True)
+class Bootstrap:
+    """What turns a fresh cluster into one the product can use, handed in by the caller.
+
+    infra/ is the ground floor: the roles and the SQL that locks them down belong to the security
+    policy above it, so whoever builds an :class:`EmbeddedPostgres` passes them in
+    (``zava_mcp.db.urls.embedded_bootstrap()``).
+    """
+
+    owner_role: str
+    app_role: str
+    roles_sql: Callable[[str, str], str]  # (owner password, app password) -> cluster-level SQL
+    database_sql: Callable[[str], str]  # database name -> database-level SQL (as superuser)
+
+
+@dataclass(frozen=True)
 class Status:
     initialised: bool
     running: bool
@@ -73,11 +86,13 @@ class EmbeddedPostgres:
         self,
         data_dir: Path,
         *,
+        bootstrap: Bootstrap,
         port: int = 54329,
         database: str = "zava",
         server_options: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir.resolve()
+        self.bootstrap_sql = bootstrap
         self.pgdata = self.data_dir / "pgdata"
         self.port = port
         self.database = database
@@ -112,7 +127,11 @@ class EmbeddedPostgres:
 
     def url(self, role: str, *, database: str | None = None) -> URL:
         creds = self.credentials()
-        password = {SUPERUSER: creds.superuser, OWNER_ROLE: creds.owner, APP_ROLE: creds.app}[role]
+        password = {
+            SUPERUSER: creds.superuser,
+            self.bootstrap_sql.owner_role: creds.owner,
+            self.bootstrap_sql.app_role: creds.app,
+        }[role]
         return URL.create(
             "postgresql+asyncpg",
             username=role,
@@ -123,10 +142,10 @@ class EmbeddedPostgres:
         )
 
     def admin_url(self) -> URL:
-        return self.url(OWNER_ROLE)
+        return self.url(self.bootstrap_sql.owner_role)
 
     def app_url(self) -> URL:
-        return self.url(APP_ROLE)
+        return self.url(self.bootstrap_sql.app_role)
 
     # ----------------------------------------------------------------------------- lifecycle
     @property
@@ -269,7 +288,7 @@ class EmbeddedPostgres:
     def create_database(self, name: str) -> URL:
         """Create another bootstrapped database in this cluster (tests, scratch work)."""
         _run_sync(self._bootstrap(name))
-        return self.url(OWNER_ROLE, database=name)
+        return self.url(self.bootstrap_sql.owner_role, database=name)
 
     def drop_database(self, name: str) -> None:
         _run_sync(self._drop_database(name))
@@ -310,10 +329,11 @@ class EmbeddedPostgres:
             database="postgres",
         )
         try:
-            await su.execute(bootstrap_roles_sql(creds.owner, creds.app))
+            await su.execute(self.bootstrap_sql.roles_sql(creds.owner, creds.app))
             exists = await su.fetchval("select 1 from pg_database where datname = $1", database)
             if not exists:
-                await su.execute(f'CREATE DATABASE "{database}" OWNER {OWNER_ROLE}')
+                owner = self.bootstrap_sql.owner_role
+                await su.execute(f'CREATE DATABASE "{database}" OWNER {owner}')
         finally:
             await su.close()
         db = await asyncpg.connect(
@@ -324,7 +344,7 @@ class EmbeddedPostgres:
             database=database,
         )
         try:
-            await db.execute(bootstrap_database_sql(database))
+            await db.execute(self.bootstrap_sql.database_sql(database))
         finally:
             await db.close()
 

@@ -1,12 +1,24 @@
-"""The one settings class: every setting comes from ``ZAVA_*`` environment variables or ``.env``."""
+"""The one settings tree: every setting comes from ``ZAVA_*`` environment variables or ``.env``.
+
+Groups that a layer takes whole are nested models (``settings.pool`` for the database engine,
+``settings.limits`` for the services, ``settings.embedding`` for the embedder), so each layer
+receives its part of the tree instead of a mirror class copied field by field. The documented
+variable names stay flat (``ZAVA_POOL_SIZE``, ``ZAVA_MAX_ROWS``, ...: see :data:`FLAT_NAMES`);
+the nested form ``ZAVA_<GROUP>__<FIELD>`` (``ZAVA_POOL__POOL_SIZE``) is accepted as well.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 from sqlalchemy.engine import URL, make_url
 
 
@@ -14,12 +26,169 @@ def _default_data_dir() -> Path:
     return Path.cwd() / ".zava"
 
 
+class PoolSettings(BaseModel):
+    """The database engine's pool and session settings (taken whole by ``db.session``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=10, ge=0, le=500)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
+    pool_recycle_s: int = Field(default=1800, ge=30)
+    command_timeout_s: float = Field(default=30.0, gt=0)
+    connect_retries: int = Field(default=3, ge=0, le=10, description="On connection errors only")
+    connect_backoff_s: float = Field(default=0.05, gt=0, le=5)
+    work_mem: str = Field(default="16MB", pattern=r"^[0-9]+(kB|MB|GB)$")
+    # not user settings (no flat name): the engine's identity and an engine-wide timeout that only
+    # internal pools (the audit writer's) set
+    application_name: str = "zava-mcp"
+    statement_timeout_ms: int | None = None
+
+
+class LimitSettings(BaseModel):
+    """What one query may cost and return (taken whole by the services)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_rows: int = Field(default=500, ge=1, le=100000)
+    max_cell_bytes: int = Field(default=4096, ge=64)
+    max_response_bytes: int = Field(
+        default=65_536,
+        ge=1024,
+        description="Bytes of rows per result: 64 KiB is about 16,000-20,000 tokens, a tenth of "
+        "a 128k-token context, so an answer leaves room for the conversation and more calls",
+    )
+    statement_timeout_ms: int = Field(default=15000, ge=100, le=600000)
+    lock_timeout_ms: int = Field(default=2000, ge=10, le=60000)
+
+
+class EmbeddingSettings(BaseModel):
+    """Which embedder to build and how (taken whole by ``embeddings.build_embedder``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: Literal["local", "openai"] = "local"
+    model: str | None = Field(
+        default=None,
+        description="local: a sentence-transformers model path (default: the packaged "
+        "all-MiniLM-L6-v2); openai: the model name (default text-embedding-3-small)",
+    )
+    openai_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible base URL (Azure: the resource endpoint)"
+    )
+    openai_api_key: SecretStr | None = None
+    azure_openai_deployment: str | None = None
+    azure_openai_api_version: str | None = None
+    batch_size: int | None = Field(default=None, ge=1, le=2048)
+    timeout_s: float | None = Field(default=None, gt=0)
+    threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="torch threads of the local model (one query gains nothing from more, and "
+        "more threads spin-wait when other processes hold the cores)",
+    )
+
+
+def _flat(group: str, model: type[BaseModel], renamed: Mapping[str, str]) -> dict[str, str]:
+    return {
+        renamed.get(name, name): f"{group}.{name}"
+        for name in model.model_fields
+        if renamed.get(name, name)
+    }
+
+
+# The documented flat variable names (without ZAVA_) of the nested settings: "flat" -> "group.field"
+FLAT_NAMES: dict[str, str] = {
+    **_flat(
+        "pool",
+        PoolSettings,
+        {"max_overflow": "pool_max_overflow", "application_name": "", "statement_timeout_ms": ""},
+    ),
+    **_flat("limits", LimitSettings, {}),
+    **_flat(
+        "embedding",
+        EmbeddingSettings,
+        {
+            name: f"embedding_{name}"
+            for name in ("provider", "model", "batch_size", "timeout_s", "threads")
+        },
+    ),
+}
+_NESTED_NAMES = {nested: flat for flat, nested in FLAT_NAMES.items()}
+
+
+class _FlatNamesSource(PydanticBaseSettingsSource):
+    """The flat ``ZAVA_*`` names of nested settings, read from what another source loaded."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env_vars: Mapping[str, str | None]):
+        super().__init__(settings_cls)
+        self._env_vars = env_vars
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads the names itself
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for flat in FLAT_NAMES:
+            value = self._env_vars.get(f"zava_{flat}")
+            if value is not None:
+                found[flat] = value
+        return found
+
+
 class Settings(BaseSettings):
     """Runtime configuration for zava-mcp (see ``.env.example`` for every setting)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="ZAVA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="ZAVA_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env_vars: Mapping[str, str | None] = getattr(env_settings, "env_vars", {})
+        dotenv_vars: Mapping[str, str | None] = getattr(dotenv_settings, "env_vars", {})
+        return (
+            init_settings,
+            env_settings,
+            _FlatNamesSource(settings_cls, env_vars),
+            dotenv_settings,
+            _FlatNamesSource(settings_cls, dotenv_vars),
+            file_secret_settings,
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_flat_names(cls, data: Any) -> Any:
+        """Move flat names (from the environment or keyword arguments) into their group.
+
+        A nested value given explicitly (``ZAVA_POOL__POOL_SIZE``, ``pool=...``) wins over the
+        flat name of the same setting.
+        """
+        if not isinstance(data, dict) or not FLAT_NAMES.keys() & data.keys():
+            return data
+        data = dict(data)
+        for flat, nested in FLAT_NAMES.items():
+            if flat not in data:
+                continue
+            value = data.pop(flat)
+            group, field = nested.split(".")
+            current = data.get(group)
+            values = current.model_dump() if isinstance(current, BaseModel) else dict(current or {})
+            values.setdefault(field, value)
+            data[group] = values
+        return data
 
     # --- database -------------------------------------------------------------------------
     database_url: SecretStr | None = Field(
@@ -42,26 +211,8 @@ class Settings(BaseSettings):
     embedded_port: int = Field(default=54329, ge=1024, le=65535)
     embedded_database: str = Field(default="zava", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
 
-    pool_size: int = Field(default=10, ge=1, le=200)
-    pool_max_overflow: int = Field(default=10, ge=0, le=500)
-    pool_timeout_s: float = Field(default=10.0, gt=0)
-    pool_recycle_s: int = Field(default=1800, ge=30)
-    command_timeout_s: float = Field(default=30.0, gt=0)
-    connect_retries: int = Field(default=3, ge=0, le=10, description="On connection errors only")
-    connect_backoff_s: float = Field(default=0.05, gt=0, le=5)
-    work_mem: str = Field(default="16MB", pattern=r"^[0-9]+(kB|MB|GB)$")
-    statement_timeout_ms: int = Field(default=15000, ge=100, le=600000)
-    lock_timeout_ms: int = Field(default=2000, ge=10, le=60000)
-
-    # --- query limits ---------------------------------------------------------------------
-    max_rows: int = Field(default=500, ge=1, le=100000)
-    max_cell_bytes: int = Field(default=4096, ge=64)
-    max_response_bytes: int = Field(
-        default=65_536,
-        ge=1024,
-        description="Bytes of rows per result: 64 KiB is about 16,000-20,000 tokens, a tenth of "
-        "a 128k-token context, so an answer leaves room for the conversation and more calls",
-    )
+    pool: PoolSettings = Field(default_factory=lambda: PoolSettings())
+    limits: LimitSettings = Field(default_factory=lambda: LimitSettings())
 
     # --- per-caller limits (one caller cannot take the service from the others) -------------
     caller_max_in_flight: int = Field(
@@ -81,27 +232,7 @@ class Settings(BaseSettings):
     )
 
     # --- semantic search ----------------------------------------------------------------------
-    embedding_provider: Literal["local", "openai"] = "local"
-    embedding_model: str | None = Field(
-        default=None,
-        description="local: a sentence-transformers model path (default: the packaged "
-        "all-MiniLM-L6-v2); openai: the model name (default text-embedding-3-small)",
-    )
-    openai_base_url: str | None = Field(
-        default=None, description="OpenAI-compatible base URL (Azure: the resource endpoint)"
-    )
-    openai_api_key: SecretStr | None = None
-    azure_openai_deployment: str | None = None
-    azure_openai_api_version: str | None = None
-    embedding_batch_size: int | None = Field(default=None, ge=1, le=2048)
-    embedding_timeout_s: float | None = Field(default=None, gt=0)
-    embedding_threads: int = Field(
-        default=1,
-        ge=1,
-        le=64,
-        description="torch threads of the local model (one query gains nothing from more, and "
-        "more threads spin-wait when other processes hold the cores)",
-    )
+    embedding: EmbeddingSettings = Field(default_factory=lambda: EmbeddingSettings())
     search_probes: int = Field(default=10, ge=1, le=1000, description="ivfflat.probes per query")
     search_mode: Literal["hybrid", "vector", "text"] = Field(
         default="hybrid",
@@ -229,4 +360,30 @@ def settings_error(exc: Exception) -> str:
         return "could not read the settings"
     first = errors[0]
     field = ".".join(str(p) for p in first.get("loc", ())) or "?"
+    field = _NESTED_NAMES.get(field, field.replace(".", "__"))
     return f"ZAVA_{field.upper()}: {first.get('msg', 'invalid value')}"
+
+
+def flat_values(settings: Settings) -> dict[str, Any]:
+    """Every documented setting's value, by flat name (lower case, without ``ZAVA_``)."""
+    values: dict[str, Any] = {}
+    for name in documented_names():
+        group, _, field = FLAT_NAMES.get(name, name).partition(".")
+        value = getattr(settings, group)
+        values[name] = getattr(value, field) if field else value
+    return values
+
+
+def documented_names() -> dict[str, Any]:
+    """Every documented setting (flat name without ``ZAVA_``, lower case) and its default."""
+    names: dict[str, Any] = {}
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for sub, sub_field in annotation.model_fields.items():
+                flat = _NESTED_NAMES.get(f"{name}.{sub}")
+                if flat is not None:
+                    names[flat] = sub_field.get_default(call_default_factory=True)
+        else:
+            names[name] = field.get_default(call_default_factory=True)
+    return names

@@ -11,17 +11,13 @@ from zava_mcp.db.session import Database
 from zava_mcp.identity import Identity
 from zava_mcp.infra.cache import QueryCache, make_key
 from zava_mcp.infra.querymon import QueryMonitor
+from zava_mcp.infra.settings import LimitSettings
 
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Limits:
-    max_rows: int = 500
-    max_cell_bytes: int = 4096
-    max_response_bytes: int = 65_536
-    statement_timeout_ms: int = 15000
-    lock_timeout_ms: int = 2000
+# the services take their part of the settings tree whole (the name predates the tree)
+Limits = LimitSettings
 
 
 @dataclass(frozen=True)
