@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import numpy as np
+import pytest
 import pytest_asyncio
 
-from zava_mcp.embeddings import LocalEmbedder, packaged_model_path
+from zava_mcp.embeddings import LocalEmbedder, build_embedder, packaged_model_path
+from zava_mcp.infra.settings import Settings
 
 TEXTS = [
     "cordless drill",
@@ -69,3 +71,18 @@ async def test_other_model_shapes_stay_on_torch(tmp_path: Path) -> None:
         assert len(await model.embed(["cordless drill"])) == 1
     finally:
         await model.aclose()
+
+
+async def test_the_runtime_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZAVA_EMBEDDING_RUNTIME", "torch")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.embedding.runtime == "torch"
+    model = build_embedder(settings.embedding)
+    assert isinstance(model, LocalEmbedder)
+    try:
+        await model.warm_up()
+        assert model.loaded and model.runtime == "torch"
+    finally:
+        await model.aclose()
+    monkeypatch.delenv("ZAVA_EMBEDDING_RUNTIME")
+    assert Settings(_env_file=None).embedding.runtime == "auto"  # type: ignore[call-arg]

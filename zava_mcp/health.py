@@ -78,6 +78,8 @@ async def server_readiness(services: Services | None) -> tuple[bool, dict[str, A
         "ok": True,
         "model": services.embedder.model_name,
         "loaded": bool(getattr(services.embedder, "loaded", True)),
+        # local model: onnx once the single-query fast path is built, torch before or without it
+        "runtime": getattr(services.embedder, "runtime", None),
     }
     if services.replica is not None:
         replica_ready, replica_checks = await readiness(services.replica)

@@ -28,7 +28,12 @@ def build_embedder(settings: EmbeddingSettings) -> Embedder:
     if settings.provider == "local":
         from zava_mcp.embeddings.local import LocalEmbedder
 
-        return LocalEmbedder(model, batch_size=batch_size or 64, num_threads=settings.threads)
+        return LocalEmbedder(
+            model,
+            batch_size=batch_size or 64,
+            num_threads=settings.threads,
+            runtime=settings.runtime,
+        )
     if settings.provider == "openai":
         from zava_mcp.embeddings.openai import OpenAIEmbedder
 

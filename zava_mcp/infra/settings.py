@@ -88,6 +88,12 @@ class EmbeddingSettings(BaseModel):
         description="torch threads of the local model (one query gains nothing from more, and "
         "more threads spin-wait when other processes hold the cores)",
     )
+    runtime: Literal["auto", "torch"] = Field(
+        default="auto",
+        description="local model: auto runs single queries on ONNX Runtime once the model is "
+        "exported and checked at start (same vectors, about half torch's time); torch never "
+        "exports",
+    )
 
 
 def _flat(group: str, model: type[BaseModel], renamed: Mapping[str, str]) -> dict[str, str]:
@@ -111,7 +117,7 @@ FLAT_NAMES: dict[str, str] = {
         EmbeddingSettings,
         {
             name: f"embedding_{name}"
-            for name in ("provider", "model", "batch_size", "timeout_s", "threads")
+            for name in ("provider", "model", "batch_size", "timeout_s", "threads", "runtime")
         },
     ),
 }
