@@ -88,7 +88,8 @@ async def search(ctx: Context) -> dict[str, Any]:
     db = Database.from_url(ctx.db.app, PoolConfig(pool_size=2, max_overflow=0))
     rss_before = _rss_mb()
     # as the server builds it (ZAVA_EMBEDDING_THREADS' default)
-    embedder = LocalEmbedder(num_threads=EmbeddingSettings().threads)
+    defaults = EmbeddingSettings()
+    embedder = LocalEmbedder(num_threads=defaults.threads, runtime=defaults.runtime)
     try:
         with output.step(f"search: loading {embedder.model_name}"):
             started = time.perf_counter()
@@ -97,13 +98,15 @@ async def search(ctx: Context) -> dict[str, Any]:
         model = {
             "model": embedder.model_name,
             "dimensions": embedder.native_dimensions,
+            # with runtime onnx, load_s includes exporting and checking the ONNX graph
             "load_s": round(load_s, 2),
+            "runtime": embedder.runtime,
             "rss_added_mb": round(_rss_mb() - rss_before, 1),
             "embed_p50_ms": await _embed_p50_ms(embedder, needs),
         }
         output.say(
             f"  loaded in {model['load_s']} s, +{model['rss_added_mb']} MB RSS, "
-            f"one query embedded in {model['embed_p50_ms']} ms (p50)"
+            f"one query embedded in {model['embed_p50_ms']} ms (p50, {model['runtime']})"
         )
         with output.step("search: product and product type vectors of the bench database"):
             owner = await asyncpg.connect(ctx.admin_dsn)
