@@ -10,8 +10,11 @@ created and dropped by the benchmarks that need them.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +23,9 @@ from sqlalchemy.engine import URL
 
 from zava_mcp.db.migrations import upgrade
 from zava_mcp.db.urls import embedded_bootstrap
-from zava_mcp.infra.embedded import EmbeddedPostgres, free_port
+from zava_mcp.infra.embedded import SUPERUSER, EmbeddedPostgres, free_port
 from zava_mcp.infra.settings import asyncpg_dsn
+from zava_mcp.security.policy import APP_ROLE
 from zava_mcp.seed.catalogue import load_catalogue
 from zava_mcp.seed.loader import SeedReport, seed
 
@@ -87,6 +91,18 @@ class BenchCluster:
 
     def start(self) -> None:
         self.pg.start()
+        # The cluster's own database is postgres, which the bootstrap opened to the application
+        # role as the served database; the bench never serves it, and the server's posture check
+        # refuses a role that can connect to another database
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, self._close_postgres()).result()
+
+    async def _close_postgres(self) -> None:
+        conn = await asyncpg.connect(plain_url(self.pg.url(SUPERUSER, database="postgres")))
+        try:
+            await conn.execute(f"REVOKE CONNECT ON DATABASE postgres FROM {APP_ROLE}")
+        finally:
+            await conn.close()
 
     def stop(self) -> None:
         if not self.was_running:
@@ -170,3 +186,46 @@ async def seed_database(url: URL, scale: float) -> SeedReport:
         return report
     finally:
         await conn.close()
+
+
+def _on_owners_databases(admin: URL, sql: str, names: list[str]) -> list[str]:
+    """Run ``sql`` (a statement with one ``{}``) for each of ``names``, or, with no names, list
+    the owner's other databases the application role may connect to."""
+
+    async def work() -> list[str]:
+        conn = await asyncpg.connect(plain_url(admin))
+        try:
+            if not names:
+                rows = await conn.fetch(
+                    "select datname from pg_catalog.pg_database d where datallowconn "
+                    "and datname <> current_database() and d.datdba = ("
+                    "select oid from pg_catalog.pg_roles where rolname = current_user) "
+                    "and pg_catalog.has_database_privilege($1, d.oid, 'CONNECT')",
+                    APP_ROLE,
+                )
+                return [str(r[0]) for r in rows]
+            for name in names:
+                await conn.execute(sql.format(name.replace('"', '""')))
+            return names
+        finally:
+            await conn.close()
+
+    # the callers are inside the bench's event loop: this short admin work gets its own
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work()).result()
+
+
+@contextmanager
+def only_this_database_open(admin: URL) -> Iterator[None]:
+    """The bench keeps a database per scale in one cluster, and the server refuses to start
+    where its role could connect to another database (the posture check). So while a server
+    starts, the application role's CONNECT on the owner's other bench databases is revoked,
+    then given back for the servers already running on them (the check runs only at start)."""
+    others = _on_owners_databases(admin, "", [])
+    if others:
+        _on_owners_databases(admin, f'REVOKE CONNECT ON DATABASE "{{}}" FROM {APP_ROLE}', others)
+    try:
+        yield
+    finally:
+        if others:
+            _on_owners_databases(admin, f'GRANT CONNECT ON DATABASE "{{}}" TO {APP_ROLE}', others)

@@ -137,6 +137,24 @@ async def mcp_level(
     return result
 
 
+async def floor_level(url: str, clients: int, calls: int, cap_s: float) -> LevelResult:
+    """``clients`` sessions calling the bare FastMCP server's no-op tool (see
+    :mod:`benchmarks.floor`), paced like :func:`mcp_level`: the stack's own CPU per call."""
+    result = LevelResult("floor", clients)
+    async with AsyncExitStack() as stack:
+        opened = [await stack.enter_async_context(Client(url)) for _ in range(clients)]
+
+        async def call(i: int, _name: str) -> str | None:
+            try:
+                out = await opened[i].call_tool_mcp("ping", {})
+            except Exception as exc:
+                return f"{type(exc).__name__}: {exc}"
+            return "tool error" if out.is_error else None
+
+        await _drive(result, clients, calls, cap_s, call)
+    return result
+
+
 async def direct_pool(dsn: str, size: int) -> asyncpg.Pool:
     async def init(conn: asyncpg.Connection) -> None:
         disable_asyncpg_jit_toggle(conn)

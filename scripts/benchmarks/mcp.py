@@ -15,6 +15,7 @@ from benchmarks.load import (
     DIRECT_POOL_MAX,
     direct_level,
     direct_pool,
+    floor_level,
     mcp_level,
     mcp_transport,
     run_bound,
@@ -24,11 +25,12 @@ from benchmarks.processes import (
     Server,
     floor_server,
 )
+from benchmarks.report import Target
 from benchmarks.stats import median, summary
 from benchmarks.workload import QUERIES, QUERY_NAMES, callers, head_office, plan
 
 TRIVIAL_SQL = "select 1 as one"
-TOOL_LOG = re.compile(r"tool call execute_sales_query ok in ([0-9.]+) ms")
+TOOL_LOG = re.compile(r" - execute_sales_query ok in ([0-9.]+) ms")
 
 
 def _tool_times(log: Path, offset: int) -> list[float]:
@@ -39,20 +41,20 @@ def _tool_times(log: Path, offset: int) -> list[float]:
     return [float(m) for m in TOOL_LOG.findall(text)]
 
 
-async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
-    """``select 1`` from one client, MCP and direct alternately: the per-call cost with (almost)
-    no query."""
+async def _trivial_overhead(ctx: Context, server: Server, floor: Server) -> dict[str, Any]:
+    """``select 1`` from one client, MCP, direct and the bare no-op in rotation: the per-call
+    cost with (almost) no query, and the server's own part of it."""
     calls = ctx.config.counts.calls[1]
     offset = server.log.stat().st_size
-    times = await _alternating(ctx, server, [("select 1", TRIVIAL_SQL)] * (calls + 5), warm=5)
+    asks = [("select 1", TRIVIAL_SQL)] * (calls + 5)
+    times = await _alternating(ctx, server, floor, asks, warm=5)
     via_mcp, direct = times["mcp"]["select 1"], times["direct"]["select 1"]
+    bare = times["floor"]["select 1"]
     in_tool = _tool_times(server.log, offset)[5:]
     audit_ms = await _audit_writes(ctx, calls)
-    bare = await _framework_floor(ctx, calls)
-    mcp_p50, direct_p50 = median(via_mcp), median(direct)
+    mcp_p50, direct_p50, bare_p50 = median(via_mcp), median(direct), median(bare)
     tool_p50 = round(median(in_tool), 3) if in_tool else None
     audit_p50 = round(median(audit_ms), 3) if audit_ms else None
-    bare_p50 = round(median(bare), 3) if bare else None
     rest = mcp_p50 - tool_p50 if tool_p50 is not None else None
     framework = round(rest - audit_p50, 3) if rest is not None and audit_p50 is not None else None
     return {
@@ -62,36 +64,23 @@ async def _trivial_overhead(ctx: Context, server: Server) -> dict[str, Any]:
         "direct": summary(direct),
         "in_server_tool_p50_ms": tool_p50,
         "overhead_p50_ms": round(mcp_p50 - direct_p50, 3),
+        "own_cost_p50_ms": round(mcp_p50 - direct_p50 - bare_p50, 3),
         "audit_write_p50_ms": audit_p50,
-        "bare_fastmcp": summary(bare) if bare else None,
+        "bare_fastmcp": summary(bare),
         "breakdown_p50_ms": {
             "direct_floor": round(direct_p50, 3),
             "tool_body_minus_direct": diff(tool_p50, direct_p50),
             "audit_write": audit_p50,
             "http_mcp_framework": framework,
-            "of_which_bare_fastmcp_round_trip": bare_p50,
+            "of_which_bare_fastmcp_round_trip": round(bare_p50, 3),
         },
         "note": "in_server_tool is the duration the server logs for the tool (SQL guard, unit "
         "of work, query, result shaping); audit_write is zava_mcp.db.audit.record timed alone "
         "(one statement, its own transaction, committed); the rest is HTTP, MCP and framework, "
         "of which bare_fastmcp_round_trip is a no-op tool on a bare FastMCP server "
-        "(benchmarks.floor) called by the same client: the protocol stack's own floor",
+        "(benchmarks.floor) called by the same kind of client in the same rotation: the "
+        "protocol stack's own floor; own_cost = MCP p50 - direct p50 - bare p50",
     }
-
-
-async def _framework_floor(ctx: Context, calls: int) -> list[float]:
-    """Sequential calls of a no-op tool on a bare FastMCP server (the stack's own floor)."""
-    out: list[float] = []
-    with floor_server(ctx.logs / "server-floor.log") as bare:
-        async with Client(bare.mcp_url) as client:
-            for i in range(calls + 5):
-                began = time.perf_counter()
-                result = await client.call_tool_mcp("ping", {})
-                if result.is_error:
-                    raise RuntimeError("the bare FastMCP server failed a call")
-                if i >= 5:
-                    out.append((time.perf_counter() - began) * 1000)
-    return out
 
 
 async def _audit_writes(ctx: Context, calls: int) -> list[float]:
@@ -125,18 +114,20 @@ async def _audit_writes(ctx: Context, calls: int) -> list[float]:
 
 
 async def _alternating(
-    ctx: Context, server: Server, asks: list[tuple[str, str]], *, warm: int
+    ctx: Context, server: Server, floor: Server, asks: list[tuple[str, str]], *, warm: int
 ) -> dict[str, dict[str, list[float]]]:
-    """Head office asks each ``(name, sql)`` of ``asks`` over MCP and directly, call by call, the
-    order flipping every round, so drift in a shared machine touches both paths alike; the first
-    ``warm`` asks are not timed. Returns the milliseconds by path (``mcp``, ``direct``) and name."""
+    """Head office asks each ``(name, sql)`` of ``asks`` over MCP and directly, and calls the
+    bare FastMCP server's no-op tool, call by call, the order rotating every round, so drift in
+    a shared machine touches the three paths alike; the first ``warm`` asks are not timed.
+    Returns the milliseconds by path (``mcp``, ``direct``, ``floor``) and name."""
     who = head_office()
     key = await ctx.identity_key()
-    times: dict[str, dict[str, list[float]]] = {"mcp": {}, "direct": {}}
+    times: dict[str, dict[str, list[float]]] = {"mcp": {}, "direct": {}, "floor": {}}
     pool = await direct_pool(ctx.app_dsn, 1)
     try:
         async with (
             Client(mcp_transport(server.mcp_url, who)) as client,
+            Client(floor.mcp_url) as bare,
             pool.acquire() as conn,
         ):
 
@@ -148,9 +139,13 @@ async def _alternating(
             async def straight(sql: str) -> None:
                 await run_bound(conn, who.manager_id, key, sql)
 
+            async def no_op(_sql: str) -> None:
+                if (await bare.call_tool_mcp("ping", {})).is_error:
+                    raise RuntimeError("the bare FastMCP server failed a call")
+
+            paths = [("mcp", over_mcp), ("direct", straight), ("floor", no_op)]
             for i, (name, sql) in enumerate(asks):
-                pair = (("mcp", over_mcp), ("direct", straight))
-                for mode, call in pair if i % 2 == 0 else reversed(pair):
+                for mode, call in paths[i % 3 :] + paths[: i % 3]:
                     began = time.perf_counter()
                     await call(sql)
                     if i >= warm:
@@ -161,16 +156,23 @@ async def _alternating(
     return times
 
 
-async def _paired_questions(ctx: Context, server: Server, calls: int) -> dict[str, Any]:
-    """The five questions from one caller, MCP and direct alternately (see :func:`_alternating`)
-    after one untimed round: sequential levels let minutes of drift into the difference."""
+async def _paired_questions(
+    ctx: Context, server: Server, floor: Server, calls: int
+) -> dict[str, Any]:
+    """The five questions from one caller, MCP, direct and the bare no-op in rotation (see
+    :func:`_alternating`) after one untimed round: sequential levels let minutes of drift into
+    the difference."""
     asks = [(name, QUERIES[name]) for name in [*QUERY_NAMES, *plan(0, calls)]]
-    times = await _alternating(ctx, server, asks, warm=len(QUERY_NAMES))
+    times = await _alternating(ctx, server, floor, asks, warm=len(QUERY_NAMES))
+    bare_p50 = median([ms for by_name in times["floor"].values() for ms in by_name])
     by_query = {
         q: {
             "mcp_p50_ms": round(median(times["mcp"][q]), 3),
             "direct_p50_ms": round(median(times["direct"][q]), 3),
             "overhead_p50_ms": round(median(times["mcp"][q]) - median(times["direct"][q]), 3),
+            "own_cost_p50_ms": round(
+                median(times["mcp"][q]) - median(times["direct"][q]) - bare_p50, 3
+            ),
             "pairs": len(times["mcp"][q]),
         }
         for q in QUERIES
@@ -179,18 +181,24 @@ async def _paired_questions(ctx: Context, server: Server, calls: int) -> dict[st
     overheads = [v["overhead_p50_ms"] for v in by_query.values()]
     return {
         "by_query": by_query,
+        "bare_fastmcp_p50_ms": round(bare_p50, 3),
         "overhead_p50_ms": round(median(overheads), 3) if overheads else None,
     }
 
 
 async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
+    with floor_server(ctx.logs / "server-floor.log") as floor:
+        return await _mcp_vs_direct(ctx, floor)
+
+
+async def _mcp_vs_direct(ctx: Context, floor: Server) -> dict[str, Any]:
     counts = ctx.config.counts
     server = await ctx.main_server()
     people = callers()
     levels: list[dict[str, Any]] = []
     memory_samples: dict[int, dict[str, Any]] = {}
     with output.step("mcp_vs_direct: 'select 1', 1 client, MCP vs direct"):
-        trivial = await _trivial_overhead(ctx, server)
+        trivial = await _trivial_overhead(ctx, server, floor)
     output.say(
         f"  select 1: MCP p50 {trivial['mcp']['p50_ms']} ms, direct p50 "
         f"{trivial['direct']['p50_ms']} ms, in-server tool p50 {trivial['in_server_tool_p50_ms']}"
@@ -198,7 +206,7 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
         f"{trivial['breakdown_p50_ms']['of_which_bare_fastmcp_round_trip']} ms"
     )
     with output.step("mcp_vs_direct: the five questions, 1 client, MCP and direct alternately"):
-        paired = await _paired_questions(ctx, server, counts.calls[1])
+        paired = await _paired_questions(ctx, server, floor, counts.calls[1])
     output.say(
         "  per question, MCP p50 - direct p50: "
         + ", ".join(f"{q} {v['overhead_p50_ms']} ms" for q, v in paired["by_query"].items())
@@ -248,7 +256,34 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
         f"; throughput ratio at {at32['clients']}: {throughput}"
     )
     ctx.results["_memory_samples"] = memory_samples
+    with output.step(f"mcp_vs_direct: {at32['clients']} clients, bare FastMCP no-op"):
+        bare_level, bare_sampler = await measured(
+            ctx,
+            [floor.pid],
+            floor_level(
+                floor.mcp_url, at32["clients"], counts.calls[at32["clients"]], counts.level_cap_s
+            ),
+        )
+        output.say(f"   floor x{at32['clients']}: {line(bare_level)}")
+    bare_cpu = cpu_json(
+        bare_sampler, [floor.pid], bare_level.calls + bare_level.errors + at32["clients"]
+    )
+    own = own_cost_summary(trivial, paired)
+    own["server_cpu_ms_per_call"] = at32["mcp"]["cpu"]["server_ms_per_call"]
+    own["bare_fastmcp_cpu_ms_per_call"] = bare_cpu["server_ms_per_call"]
+    own["server_cpu_ratio"] = ratio(
+        own["server_cpu_ms_per_call"], own["bare_fastmcp_cpu_ms_per_call"]
+    )
+    own["cpu_at_clients"] = at32["clients"]
+    output.say(
+        f"  own cost (MCP - direct - bare FastMCP, p50): select 1 {own['select1_ms']} ms, "
+        f"questions up to {own['questions_max_ms']} ms, flatness {own['flatness_ms']} ms; "
+        f"server CPU per call {own['server_cpu_ms_per_call']} ms vs bare "
+        f"{own['bare_fastmcp_cpu_ms_per_call']} ms ({own['server_cpu_ratio']}x)"
+    )
     return {
+        "own_cost": own,
+        "bare_fastmcp_level": {**bare_level.to_json(), "cpu": bare_cpu},
         "queries": QUERIES,
         "identities": [f"{p.code} ({p.access_level})" for p in people],
         "direct_pool_max": DIRECT_POOL_MAX,
@@ -270,3 +305,71 @@ async def mcp_vs_direct(ctx: Context) -> dict[str, Any]:
         "throughput_ratio_at": at32["clients"],
         "throughput_ratio": throughput,
     }
+
+
+def own_cost_summary(trivial: dict[str, Any], paired: dict[str, Any]) -> dict[str, Any]:
+    """The server's own cost per call (MCP p50 - direct p50 - bare FastMCP p50, measured in
+    rotation): on ``select 1``, the most for any question, and how far the questions stray
+    from ``select 1`` (the bounded wrapper and per-row work should add nothing)."""
+    select1 = trivial["own_cost_p50_ms"]
+    per_question = {q: v["own_cost_p50_ms"] for q, v in paired["by_query"].items()}
+    worst = max(per_question.values()) if per_question else None
+    flatness = (
+        round(max(abs(v - select1) for v in per_question.values()), 3) if per_question else None
+    )
+    return {
+        "select1_ms": select1,
+        "by_question_ms": per_question,
+        "questions_max_ms": worst,
+        "flatness_ms": flatness,
+    }
+
+
+#: issue 12's goals: the server's own cost per call above the protocol floor, and its CPU
+OWN_COST_GOAL_MS = 1.0
+FLATNESS_GOAL_MS = 0.5
+CPU_RATIO_GOAL = 1.5
+
+
+def own_cost_targets(own: dict[str, Any]) -> list[Target]:
+    """Own cost = MCP p50 - direct asyncpg p50 - bare FastMCP no-op p50, at 1 client, the three
+    asked in rotation; CPU per call of the server against the bare server's, same run."""
+    clients = own.get("cpu_at_clients")
+    return [
+        Target(
+            "mcp_vs_direct",
+            "own_cost_select1_ms",
+            own.get("select1_ms"),
+            "<=",
+            OWN_COST_GOAL_MS,
+            "ms",
+            "own cost per call of select 1 (MCP - direct - bare FastMCP, p50, 1 client)",
+        ),
+        Target(
+            "mcp_vs_direct",
+            "own_cost_questions_max_ms",
+            own.get("questions_max_ms"),
+            "<=",
+            OWN_COST_GOAL_MS,
+            "ms",
+            "largest own cost per call of the five questions (p50, 1 client)",
+        ),
+        Target(
+            "mcp_vs_direct",
+            "own_cost_flatness_ms",
+            own.get("flatness_ms"),
+            "<=",
+            FLATNESS_GOAL_MS,
+            "ms",
+            "largest distance of a question's own cost from select 1's",
+        ),
+        Target(
+            "mcp_vs_direct",
+            "server_cpu_ratio",
+            own.get("server_cpu_ratio"),
+            "<=",
+            CPU_RATIO_GOAL,
+            "x",
+            f"server CPU per call (analytics mix, {clients} clients) / bare FastMCP's per no-op",
+        ),
+    ]

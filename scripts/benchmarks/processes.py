@@ -22,7 +22,7 @@ import httpx
 import psutil
 from sqlalchemy.engine import URL
 
-from benchmarks.cluster import plain_url
+from benchmarks.cluster import only_this_database_open, plain_url
 from benchmarks.config import ROOT, SCRIPTS
 from zava_mcp.infra.embedded import free_port
 from zava_mcp.infra.settings import Settings
@@ -116,6 +116,17 @@ def mcp_server(
     app: URL, admin: URL, log: Path, *, cache: bool = False, ready_timeout: float = 60.0
 ) -> Iterator[Server]:
     """One ``python -m zava_mcp serve`` on a free loopback port, ready (``/readyz``) on entry."""
+    with only_this_database_open(admin):
+        proc, base = _spawn_server(app, admin, log, cache=cache, ready_timeout=ready_timeout)
+    try:
+        yield Server(base, proc.pid, log)
+    finally:
+        _stop(proc, signal.SIGTERM, 15)
+
+
+def _spawn_server(
+    app: URL, admin: URL, log: Path, *, cache: bool, ready_timeout: float
+) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
@@ -129,9 +140,10 @@ def mcp_server(
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/readyz", timeout=ready_timeout, proc=proc)
-        yield Server(base, proc.pid, log)
-    finally:
+    except BaseException:
         _stop(proc, signal.SIGTERM, 15)
+        raise
+    return proc, base
 
 
 @contextmanager

@@ -18,6 +18,8 @@ class Target:
     op: str  # "<=", "<" or ">="
     threshold: float
     unit: str
+    #: what the figure is, when ``name`` is a stable identifier compared across versions
+    description: str = ""
 
     @property
     def passed(self) -> bool:
@@ -30,7 +32,14 @@ class Target:
         return self.value >= self.threshold
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "passed": self.passed}
+        return {
+            **asdict(self),
+            "passed": self.passed,
+            # the same under the names reports are compared by across versions
+            "measured": self.value,
+            "goal": f"{self.op} {self.threshold:g}",
+            "pass": self.passed,
+        }
 
 
 def _get(data: dict[str, Any], *path: str) -> Any:
@@ -46,26 +55,9 @@ def targets(benchmarks: dict[str, Any]) -> list[Target]:
     out: list[Target] = []
     mcp = benchmarks.get("mcp_vs_direct")
     if isinstance(mcp, dict) and "error" not in mcp:
-        out.append(
-            Target(
-                "mcp_vs_direct",
-                "per-call overhead, MCP p50 - direct p50 at 1 client",
-                mcp.get("overhead_p50_ms_1_client"),
-                "<=",
-                3.0,
-                "ms",
-            )
-        )
-        out.append(
-            Target(
-                "mcp_vs_direct",
-                f"throughput MCP / direct at {mcp.get('throughput_ratio_at')} clients",
-                mcp.get("throughput_ratio"),
-                ">=",
-                0.85,
-                "x",
-            )
-        )
+        from benchmarks.mcp import own_cost_targets  # it builds on this module's Target
+
+        out.extend(own_cost_targets(mcp.get("own_cost") or {}))
     rls = benchmarks.get("rls_overhead")
     if isinstance(rls, dict) and "error" not in rls:
         out.append(
