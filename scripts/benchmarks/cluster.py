@@ -13,10 +13,11 @@ import asyncio
 import concurrent.futures
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy.engine import URL
@@ -37,6 +38,7 @@ SERVER_OPTIONS = {
     "max_parallel_maintenance_workers": "2",
 }
 MARKER_TABLE = "public.zava_bench_seed"
+T = TypeVar("T")
 
 
 def database_name(scale: float) -> str:
@@ -94,8 +96,7 @@ class BenchCluster:
         # The cluster's own database is postgres, which the bootstrap opened to the application
         # role as the served database; the bench never serves it, and the server's posture check
         # refuses a role that can connect to another database
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, self._close_postgres()).result()
+        _run_apart(self._close_postgres())
 
     async def _close_postgres(self) -> None:
         conn = await asyncpg.connect(plain_url(self.pg.url(SUPERUSER, database="postgres")))
@@ -188,31 +189,43 @@ async def seed_database(url: URL, scale: float) -> SeedReport:
         await conn.close()
 
 
-def _on_owners_databases(admin: URL, sql: str, names: list[str]) -> list[str]:
-    """Run ``sql`` (a statement with one ``{}``) for each of ``names``, or, with no names, list
-    the owner's other databases the application role may connect to."""
-
-    async def work() -> list[str]:
-        conn = await asyncpg.connect(plain_url(admin))
-        try:
-            if not names:
-                rows = await conn.fetch(
-                    "select datname from pg_catalog.pg_database d where datallowconn "
-                    "and datname <> current_database() and d.datdba = ("
-                    "select oid from pg_catalog.pg_roles where rolname = current_user) "
-                    "and pg_catalog.has_database_privilege($1, d.oid, 'CONNECT')",
-                    APP_ROLE,
-                )
-                return [str(r[0]) for r in rows]
-            for name in names:
-                await conn.execute(sql.format(name.replace('"', '""')))
-            return names
-        finally:
-            await conn.close()
-
-    # the callers are inside the bench's event loop: this short admin work gets its own
+def _run_apart(work: Coroutine[Any, Any, T]) -> T:
+    """Run short admin work from inside the bench's event loop, on a loop of its own."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, work()).result()
+        return pool.submit(asyncio.run, work).result()
+
+
+async def _app_connectable(admin: URL) -> list[str]:
+    """The owner's other databases the application role may connect to."""
+    conn = await asyncpg.connect(plain_url(admin))
+    try:
+        rows = await conn.fetch(
+            "select datname from pg_catalog.pg_database d where datallowconn "
+            "and datname <> current_database() and d.datdba = ("
+            "select oid from pg_catalog.pg_roles where rolname = current_user) "
+            "and pg_catalog.has_database_privilege($1, d.oid, 'CONNECT')",
+            APP_ROLE,
+        )
+        return [str(r[0]) for r in rows]
+    finally:
+        await conn.close()
+
+
+async def _set_app_connect(admin: URL, names: list[str], *, allowed: bool) -> None:
+    if not names:
+        return
+    conn = await asyncpg.connect(plain_url(admin))
+    try:
+        for name in names:
+            quoted = '"' + name.replace('"', '""') + '"'
+            verb = (
+                f"GRANT CONNECT ON DATABASE {quoted} TO"
+                if allowed
+                else (f"REVOKE CONNECT ON DATABASE {quoted} FROM")
+            )
+            await conn.execute(f"{verb} {APP_ROLE}")
+    finally:
+        await conn.close()
 
 
 @contextmanager
@@ -221,11 +234,9 @@ def only_this_database_open(admin: URL) -> Iterator[None]:
     where its role could connect to another database (the posture check). So while a server
     starts, the application role's CONNECT on the owner's other bench databases is revoked,
     then given back for the servers already running on them (the check runs only at start)."""
-    others = _on_owners_databases(admin, "", [])
-    if others:
-        _on_owners_databases(admin, f'REVOKE CONNECT ON DATABASE "{{}}" FROM {APP_ROLE}', others)
+    others = _run_apart(_app_connectable(admin))
+    _run_apart(_set_app_connect(admin, others, allowed=False))
     try:
         yield
     finally:
-        if others:
-            _on_owners_databases(admin, f'GRANT CONNECT ON DATABASE "{{}}" TO {APP_ROLE}', others)
+        _run_apart(_set_app_connect(admin, others, allowed=True))
