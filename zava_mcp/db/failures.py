@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import asyncpg
 import sqlalchemy.exc
+import stamina
 
 from zava_mcp.errors import (
     DatabaseError,
@@ -27,6 +30,34 @@ CONNECTION_LOST = (
     asyncpg.exceptions.AdminShutdownError,
     OSError,
 )
+
+
+T = TypeVar("T")
+
+
+async def retried(
+    call: Callable[[], Awaitable[T]],
+    *,
+    on: type[Exception] | tuple[type[Exception], ...],
+    attempts: int,
+    **backoff: Any,
+) -> T:
+    """``call()``, and when it raises ``on``, up to ``attempts - 1`` more tries through
+    ``stamina.retry_context(on=on, **backoff)`` (the first of them at once).
+
+    The first try builds no retry state: setting up a stamina/tenacity retry context costs
+    about half a millisecond of CPU, which every call would otherwise pay (three times) for a
+    retry it almost never needs.
+    """
+    try:
+        return await call()
+    except on:
+        if attempts <= 1:
+            raise
+    async for attempt in stamina.retry_context(on=on, attempts=attempts - 1, **backoff):
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 def translate_error(exc: BaseException) -> ZavaError:

@@ -24,13 +24,12 @@ from typing import Any
 
 import asyncpg
 import sqlalchemy.exc
-import stamina
 from pgvector.asyncpg import register_vector
 from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from zava_mcp.db.failures import CONNECTION_BROKEN, CONNECTION_LOST, translate_error
+from zava_mcp.db.failures import CONNECTION_BROKEN, CONNECTION_LOST, retried, translate_error
 from zava_mcp.db.tenant import Tenant, new_statements
 from zava_mcp.errors import DatabaseError, DatabaseUnavailableError, ZavaError
 from zava_mcp.identity import Identity
@@ -162,17 +161,15 @@ class Database:
         """A pooled connection; connection errors (never query errors) are retried with
         exponential backoff and jitter, briefly, so an outage fails fast."""
         backoff = self.config.connect_backoff_s
-        async for attempt in stamina.retry_context(
+        return await retried(
+            self._connect_once,
             on=DatabaseUnavailableError,
             attempts=self.config.connect_retries + 1,
             timeout=None,
             wait_initial=backoff,
             wait_jitter=backoff,
             wait_max=max(backoff * 16, 1.0),
-        ):
-            with attempt:
-                return await self._connect_once()
-        raise AssertionError("unreachable")  # the last attempt returns or raises
+        )
 
     async def _connect_once(self) -> AsyncConnection:
         conn = self.engine.connect()
@@ -255,16 +252,18 @@ class Database:
         and the BEGIN tried once more on another, at once.
         """
         try:
-            async for attempt in stamina.retry_context(
-                on=CONNECTION_LOST, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
-            ):
-                with attempt:
-                    return await self._begin_once(begin)
+            return await retried(
+                lambda: self._begin_once(begin),
+                on=CONNECTION_LOST,
+                attempts=2,
+                timeout=None,
+                wait_initial=0,
+                wait_jitter=0,
+            )
         except ZavaError:
             raise
         except Exception as exc:
             raise translate_error(exc) from exc
-        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     async def _begin_once(self, begin: str) -> tuple[AsyncConnection, asyncpg.Connection]:
         conn = await self.connect()

@@ -124,15 +124,17 @@ async def run(
     which made analytics several times slower. Cells and the response are capped again here in
     bytes; ``truncated`` says when anything was cut.
 
-    Both prepared statements are kept per connection and ``plan_key`` (``Tenant.prepared``), so a
-    question asked again costs one round trip, like asyncpg's own statement cache. Pass the
-    caller's identity as ``plan_key``: PostgreSQL plans a statement without parameters once, with
+    Both prepared statements are kept per connection (``Tenant.prepared``), so a question asked
+    again costs one round trip, like asyncpg's own statement cache: the bare one once per text
+    (it is only described), the bounded one per text and ``plan_key``. Pass the caller's
+    identity as ``plan_key``: PostgreSQL plans a statement without parameters once, with
     row estimates taken under the identity bound at the time, and a store manager should not
     run the plan made for head office (or the reverse). Kept statements are invisible to other
     sessions and to agent SQL (``pg_prepared_statement`` is closed to the application role).
     """
     sql = query.sql
-    statement = await conn.prepared(sql, plan_key)
+    # only described, never run: its columns are the same for every caller, so one per text
+    statement = await conn.prepared(sql, "")
     attributes = list(statement.get_attributes())
     result = AgentResult(
         columns=[a.name for a in attributes],
