@@ -78,6 +78,8 @@ async def server_readiness(services: Services | None) -> tuple[bool, dict[str, A
         "ok": True,
         "model": services.embedder.model_name,
         "loaded": bool(getattr(services.embedder, "loaded", True)),
+        # the background warm-up (model load, ONNX export) is over: timings are steady from here
+        "warm": bool(getattr(services.embedder, "warmed", True)),
         # local model: onnx once the single-query fast path is built, torch before or without it
         "runtime": getattr(services.embedder, "runtime", None),
     }

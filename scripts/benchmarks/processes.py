@@ -85,6 +85,21 @@ def wait_http(
     raise TimeoutError(f"{url} did not answer 200 within {timeout:.0f}s (last: {last})")
 
 
+def wait_warm(base: str, *, timeout: float = 180.0) -> None:
+    """Until the server's background warm-up (model load, ONNX export) is over, as ``/readyz``
+    reports it: a benchmark timed beside it measures the export, not the calls."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            checks = httpx.get(f"{base}/readyz", timeout=2.0).json().get("checks", {})
+        except (httpx.HTTPError, ValueError):
+            checks = {}
+        if checks.get("embedder", {}).get("warm", True):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{base} was still warming up after {timeout:.0f}s")
+
+
 def _stop(proc: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
     if proc.poll() is not None:
         return

@@ -224,6 +224,7 @@ class LocalEmbedder:
         # and the shared default executor is never tied up by long encodes.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zava-embed")
         self._closed = False
+        self._warm_up_done = False
 
     @property
     def model_name(self) -> str:
@@ -240,6 +241,12 @@ class LocalEmbedder:
     @property
     def loaded(self) -> bool:
         return self._model is not None
+
+    @property
+    def warmed(self) -> bool:
+        """The background warm-up has finished (loaded and, where it applies, the ONNX path
+        built or given up): nothing heavy runs beside the calls any more."""
+        return self._warm_up_done
 
     @property
     def runtime(self) -> str:
@@ -329,10 +336,13 @@ class LocalEmbedder:
         """Load the model now (in the worker thread) rather than on the first :meth:`embed`,
         and run one encode: torch's first forward pass sets up kernels and buffers, which
         would otherwise land on the first caller."""
-        await self._run(self._load)
-        await self._run(self._encode_batch, ["warm up"])
-        if self._runtime == "auto" and self._onnx is None:
-            await self._build_fast_path()
+        try:
+            await self._run(self._load)
+            await self._run(self._encode_batch, ["warm up"])
+            if self._runtime == "auto" and self._onnx is None:
+                await self._build_fast_path()
+        finally:
+            self._warm_up_done = True
 
     async def _build_fast_path(self) -> None:
         """Export the model to ONNX Runtime for single queries (see :mod:`.onnx`), and use it
