@@ -11,6 +11,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
+from tests import trail
 from tests.conftest import manager_identity
 from zava_mcp.db.session import Database
 from zava_mcp.embeddings import LocalEmbedder
@@ -46,20 +47,10 @@ class BrokenEmbedder:
         self.closed = True
 
 
-async def audit_since(owner: asyncpg.Connection, since: int) -> list[asyncpg.Record]:
-    return list(
-        await owner.fetch(
-            "select tool, rows_returned, outcome, error_code from audit.tool_calls "
-            "where id > $1 order by id",
-            since,
-        )
-    )
-
-
 async def test_every_result_states_its_row_count(
     app_db: Database, owner_conn: asyncpg.Connection, embedder: LocalEmbedder
 ) -> None:
-    since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
+    since = await trail.last_id(owner_conn)
     mcp = build_server(
         settings(), database=app_db, dev_identity=manager_identity("rm-north"), embedder=embedder
     )
@@ -79,7 +70,7 @@ async def test_every_result_states_its_row_count(
         )
         await client.call_tool("get_current_utc_date", {})
         await client.read_resource("retail://schema/orders")
-    rows = await audit_since(owner_conn, since)
+    rows = await trail.settled_outcomes(owner_conn, since, 7)
     assert [r["outcome"] for r in rows] == ["ok"] * 7
     counted = [(r["tool"], r["rows_returned"]) for r in rows]
     assert counted == [
@@ -100,7 +91,7 @@ async def test_an_unexpected_failure_is_a_bare_internal_error(
     app_db: Database, owner_conn: asyncpg.Connection, embedder: LocalEmbedder
 ) -> None:
     broken = BrokenEmbedder(embedder.model_name)
-    since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
+    since = await trail.last_id(owner_conn)
     mcp = build_server(
         settings(), database=app_db, dev_identity=manager_identity("sm-leeds"), embedder=broken
     )
@@ -112,7 +103,7 @@ async def test_an_unexpected_failure_is_a_bare_internal_error(
     message = str(info.value)
     assert message == "[INTERNAL_ERROR] the server hit an unexpected error"
     assert "secret" not in message and "Traceback" not in message
-    rows = await audit_since(owner_conn, since)
+    rows = await trail.settled_outcomes(owner_conn, since, 2)
     assert [(r["outcome"], r["error_code"]) for r in rows] == [
         ("error", "INTERNAL_ERROR"),
         ("ok", None),

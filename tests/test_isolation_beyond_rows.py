@@ -21,6 +21,7 @@ from fastmcp import Client
 from fastmcp.client.transports import StreamableHttpTransport
 from fastmcp.exceptions import ToolError
 
+from tests import trail
 from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.servers import database_env, mcp_server_process
 from tests.unguarded import unguarded
@@ -186,14 +187,10 @@ async def _audit_since(owner: asyncpg.Connection, since: int) -> list[asyncpg.Re
     )
 
 
-async def _last_audit_id(owner: asyncpg.Connection) -> int:
-    return int(await owner.fetchval("select coalesce(max(id), 0) from audit.tool_calls"))
-
-
 async def test_audit_rows_are_bounded_for_every_call(
     app_db: Database, owner_conn: asyncpg.Connection
 ) -> None:
-    since = await _last_audit_id(owner_conn)
+    since = await trail.last_id(owner_conn)
     nested = {"a": [["x" * 100_000] * 7] * 5, "b": {"c": {"d": {"e": {"f": {"g": "deep"}}}}}}
     mcp = in_memory_server(dev(), database=app_db, dev_identity=manager_identity("sm-leeds"))
     async with Client(mcp) as client:
@@ -206,7 +203,7 @@ async def test_audit_rows_are_bounded_for_every_call(
             await client.call_tool("execute_sales_query", {"postgresql_query": "select 1\x00"})
         await client.read_resource("retail://schema/orders")
         await client.get_prompt("sales_question", {"question": "best store?"})
-    rows = await _audit_since(owner_conn, since)
+    rows = await trail.settled_outcomes(owner_conn, since, 6)
     assert [r["tool"] for r in rows] == [
         "execute_sales_query",
         "execute_sales_query",
@@ -217,9 +214,11 @@ async def test_audit_rows_are_bounded_for_every_call(
     ]
     assert [r["outcome"] for r in rows] == ["error"] * 4 + ["ok", "ok"]
     assert rows[3]["error_code"] == "QUERY_REJECTED"
-    assert all(len(r["arguments"].encode()) <= 8 * 1024 + 200 for r in rows)
-    assert "\\u0000" not in rows[3]["arguments"]
-    assert all(r["manager_id"] == manager_identity("sm-leeds").manager_id for r in rows)
+    every = await _audit_since(owner_conn, since)  # the "started" rows too
+    assert len(every) == 12
+    assert all(len(r["arguments"].encode()) <= 8 * 1024 + 200 for r in every)
+    assert not [r for r in every if "\\u0000" in r["arguments"]]
+    assert all(r["manager_id"] == manager_identity("sm-leeds").manager_id for r in every)
 
 
 # ----------------------------------------------------------------------------- 6. resources

@@ -23,6 +23,7 @@ from tests.conftest import manager_identity
 from tests.oracle import visible_store_ids
 from tests.replica import EmbeddedReplica, start_streaming_replica
 from tests.servers import database_env, mcp_server
+from tests.waiting import eventually
 from zava_mcp.db import audit
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.identity import Identity
@@ -237,10 +238,18 @@ async def test_server_queries_the_replica_and_audits_on_the_primary(
     assert where["rows"] == [[0]]  # the replica had not seen the probe row
     assert stores["rows"] == [[store.name]]
 
-    new = [row for row in await audit_rows(pg) if row["id"] not in before]
-    assert [(r["tool"], r["manager_id"], r["outcome"]) for r in new] == [
-        ("execute_sales_query", identity.manager_id, "ok")
-    ] * 2
+    async def new_rows() -> list[asyncpg.Record]:
+        return [row for row in await audit_rows(pg) if row["id"] not in before]
+
+    async def both_calls_settled() -> bool:  # outcome rows are written after the answers
+        return len(await new_rows()) >= 4
+
+    await eventually(both_calls_settled, "the two calls' audit rows on the primary")
+    new = sorted(await new_rows(), key=lambda r: r["id"])
+    assert sorted((r["tool"], r["manager_id"], r["outcome"]) for r in new) == sorted(
+        [("execute_sales_query", identity.manager_id, "started")] * 2
+        + [("execute_sales_query", identity.manager_id, "ok")] * 2
+    )
 
 
 def test_readiness_checks_the_replica(replica_server: str) -> None:

@@ -17,6 +17,7 @@ from fastmcp.exceptions import ToolError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import trail
 from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.oracle import visible_store_ids
 from tests.test_guard import ATTACK_CORPUS
@@ -387,14 +388,8 @@ async def test_hundred_concurrent_calls_each_see_only_their_stores(
 # ----------------------------------------------------------------------------- audit
 
 
-async def _audit_rows(owner: asyncpg.Connection, since: int) -> list[asyncpg.Record]:
-    return list(
-        await owner.fetch("select * from audit.tool_calls where id > $1 order by id", since)
-    )
-
-
 async def test_audit_row_for_every_call(app_db: Database, owner_conn: asyncpg.Connection) -> None:
-    since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
+    since = await trail.last_id(owner_conn)
     settings_ = Settings(auth_mode="dev", _env_file=None, statement_timeout_ms=200)  # type: ignore[call-arg]
     mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("sm-leeds"))
     calls = [
@@ -411,10 +406,15 @@ async def test_audit_row_for_every_call(app_db: Database, owner_conn: asyncpg.Co
             else:
                 with pytest.raises(ToolError, match=rf"\[{code}\]"):
                     await client.call_tool("execute_sales_query", {"postgresql_query": sql})
-    rows = await _audit_rows(owner_conn, since)
+    rows = await trail.settled_outcomes(owner_conn, since, len(calls))
     assert [(r["outcome"], r["error_code"]) for r in rows] == [
         ("ok" if code is None else "error", code) for _, code in calls
     ]
+    # and every call's "started" row, first, with the same arguments
+    started = await trail.started_rows(owner_conn, since)
+    assert [r["request_id"] for r in started] == [r["request_id"] for r in rows]
+    assert all(s["id"] < r["id"] for s, r in zip(started, rows, strict=True))
+    assert [s["arguments_hash"] for s in started] == [r["arguments_hash"] for r in rows]
     assert all(r["manager_id"] == manager_identity("sm-leeds").manager_id for r in rows)
     assert rows[0]["rows_returned"] == 1
     assert len(rows[4]["arguments"]) < 3000  # long query text truncated
@@ -476,11 +476,61 @@ async def test_identity_from_tool_arguments_is_impossible() -> None:
 async def test_audit_with_asynchronous_commit_still_records_and_chains(
     app_db: Database, owner_conn: asyncpg.Connection
 ) -> None:
-    since = await owner_conn.fetchval("select coalesce(max(id), 0) from audit.tool_calls")
+    since = await trail.last_id(owner_conn)
     settings_ = Settings(auth_mode="dev", _env_file=None, audit_synchronous_commit=False)  # type: ignore[call-arg]
     mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("rm-west"))
     async with Client(mcp) as client:
         await client.call_tool("get_current_user_info", {})
-    rows = await _audit_rows(owner_conn, since)
+    rows = await trail.settled_outcomes(owner_conn, since, 1)
     assert [(r["tool"], r["outcome"]) for r in rows] == [("get_current_user_info", "ok")]
     assert (await verify_chain(owner_conn)).ok
+
+
+async def test_a_call_answers_only_once_its_started_row_is_committed(
+    app_db: Database, owner_conn: asyncpg.Connection
+) -> None:
+    """The "started" row is written beside the tool body, not after it, but the answer waits
+    for it: when the client holds the answer, the row is already committed. The outcome row
+    follows, after the started row in the chain."""
+    since = await trail.last_id(owner_conn)
+    settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
+    who = manager_identity("sm-newcastle")
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=who)
+    async with Client(mcp) as client:
+        for i in range(5):
+            await client.call_tool("execute_sales_query", {"postgresql_query": f"select {i} as n"})
+            # read at once, with no waiting: committed before the answer came back
+            started = await trail.started_rows(owner_conn, since)
+            assert len(started) == i + 1
+            assert json.loads(started[-1]["arguments"]) == {"postgresql_query": f"select {i} as n"}
+        rows = await trail.settled_outcomes(owner_conn, since, 5)
+    by_request = {r["request_id"]: r["id"] for r in started}
+    assert [by_request[r["request_id"]] < r["id"] for r in rows] == [True] * 5
+    assert [r["rows_returned"] for r in rows] == [1] * 5
+    assert (await verify_chain(owner_conn)).ok
+
+
+async def test_a_call_that_cannot_be_recorded_returns_no_data(
+    app_db: Database, owner_conn: asyncpg.Connection
+) -> None:
+    """Fail closed: when the trail refuses the call's "started" row, the call answers
+    AUDIT_UNAVAILABLE and no rows; the server serves again once the trail is back."""
+    settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
+    mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("ho-1"))
+    record = "audit.record_tool_call(uuid, text, jsonb, text, integer, numeric, text, text, text)"
+    async with Client(mcp) as client:
+        await owner_conn.execute(f"REVOKE EXECUTE ON FUNCTION {record} FROM zava_app")
+        try:
+            out = await client.call_tool_mcp(
+                "execute_sales_query", {"postgresql_query": "select count(*) from retail.orders"}
+            )
+        finally:
+            await owner_conn.execute(f"GRANT EXECUTE ON FUNCTION {record} TO zava_app")
+        assert out.is_error and out.structured_content is None
+        text = " ".join(getattr(c, "text", "") for c in out.content)
+        assert text.startswith("[AUDIT_UNAVAILABLE]"), text
+        assert "count" not in text
+        again = await client.call_tool(
+            "execute_sales_query", {"postgresql_query": "select count(*) from retail.orders"}
+        )
+        assert again.structured_content["row_count"] == 1  # type: ignore[index]

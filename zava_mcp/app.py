@@ -19,6 +19,7 @@ from loguru import logger
 
 from zava_mcp.auth import IdentityResolver
 from zava_mcp.db import audit, posture
+from zava_mcp.db.audit import AuditTrail
 from zava_mcp.db.session import Database
 from zava_mcp.embeddings import Embedder, build_embedder
 from zava_mcp.errors import ZavaError
@@ -49,8 +50,8 @@ class Services:
     db: Database
     #: the streaming read replica read-only tool queries go to, when one is configured
     replica: Database | None
-    #: the audit trail's own pool on the primary
-    audit_db: Database
+    #: the audit trail's writer, on its own pool on the primary
+    audit: AuditTrail
     resolver: IdentityResolver
     #: which identities are managers (cleared when the data version moves)
     known: KnownManagers
@@ -102,14 +103,31 @@ async def databases(settings: Settings, given: Database | None) -> AsyncIterator
 
 
 @asynccontextmanager
-async def audit_pool(settings: Settings, primary: Database) -> AsyncIterator[Database]:
+async def audit_trail(
+    settings: Settings, metrics: Metrics, primary: Database
+) -> AsyncIterator[AuditTrail]:
+    """The audit writer on its own pool; at shutdown every row on its way is written first."""
+
+    def failed(entry: audit.AuditRecord, exc: Exception) -> None:
+        metrics.audit_write_failures_total.inc()
+        logger.error(
+            "audit write failed ({} row of {}): {}",
+            entry.outcome,
+            entry.tool,
+            getattr(exc, "error_code", type(exc).__name__),
+        )
+
     db = audit.audit_database(
         primary.engine.url, primary.config, synchronous_commit=settings.audit_synchronous_commit
     )
+    trail = AuditTrail(db, on_failure=failed)
     try:
-        yield db
+        yield trail
     finally:
-        await db.dispose()
+        try:
+            await trail.drain()
+        finally:
+            await db.dispose()
 
 
 @asynccontextmanager
@@ -208,7 +226,7 @@ async def assemble(
     async with AsyncExitStack() as stack:
         dbs = await stack.enter_async_context(databases(settings, database))
         await posture.enforce(dbs.primary)
-        audit_db = await stack.enter_async_context(audit_pool(settings, dbs.primary))
+        trail = await stack.enter_async_context(audit_trail(settings, metrics, dbs.primary))
         if dbs.replica is not None:
             await posture.enforce(dbs.replica)
         resolver = identity_resolver(settings, dev_identity)
@@ -233,7 +251,7 @@ async def assemble(
             metrics=metrics,
             db=dbs.primary,
             replica=dbs.replica,
-            audit_db=audit_db,
+            audit=trail,
             resolver=resolver,
             known=KnownManagers(query_db),
             cache=cache,

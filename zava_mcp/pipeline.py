@@ -2,7 +2,9 @@
 
 For each request it resolves the caller once, refuses an identity that is not a manager,
 applies the per-caller limits (calls in flight, calls per minute), runs the call, translates a
-typed error by its type, writes one bounded audit row and counts the call in the metrics. Tools
+typed error by its type, writes the call's bounded audit rows (the durable "started" row beside
+the call, which the answer waits for, and the outcome row after it) and counts the call in the
+metrics. Tools
 read the caller with :func:`current_caller`.
 """
 
@@ -31,7 +33,6 @@ from zava_mcp.call_errors import (
     resource_error,
     tool_error,
 )
-from zava_mcp.db import audit
 from zava_mcp.db.audit import AuditRecord
 from zava_mcp.db.queries import identity as identity_queries
 from zava_mcp.db.session import Database
@@ -232,6 +233,8 @@ class CallPipeline(Middleware):
         translate: Callable[[ZavaError], Exception],
     ) -> Any:
         arguments = getattr(context.message, "arguments", None) or {}
+        if not isinstance(arguments, dict):
+            arguments = {"_": arguments}
         request_id = uuid.uuid4().hex[:16]
         started = time.perf_counter()
         services = self.services()
@@ -239,20 +242,32 @@ class CallPipeline(Middleware):
         code: str | None = None
         rows: int | None = None
         token = None
+        begun: asyncio.Task[int] | None = None
         try:
             if services is None:
                 raise FeatureUnavailableError("the server is starting or stopping; try again")
             identity = services.resolver.current()
             token = _CALLER.set(identity)
+            # the call's durable "started" row is written beside the call, not before it
+            begun = services.audit.start(
+                _audit_entry(identity, what, arguments, request_id, outcome="started")
+            )
             with logger.contextualize(request_id=request_id, identity=str(identity), tool=what):
                 await services.known.require(identity)
                 async with self.limits.slot(identity):
                     response = await call_next(context)
+            await _recorded(begun)
             if isinstance(response, CountedResult):
                 rows = response.rows
             return response
+        except asyncio.CancelledError:
+            code = "CANCELLED"
+            raise
         except Exception as exc:
             code = error_code(exc)
+            if begun is not None:
+                # a failed call too answers after its "started" row (its own error stands)
+                await asyncio.gather(asyncio.shield(begun), return_exceptions=True)
             if isinstance(exc, CODED_ERRORS):
                 raise  # already in the client's form
             typed = typed_error(exc)
@@ -269,35 +284,50 @@ class CallPipeline(Middleware):
             self.metrics.record_tool_call(label, code or "ok", duration_ms / 1000)
             logger.info("{} {} in {:.1f} ms", what, code or "ok", duration_ms)
             if services is not None:
-                await self._record(
-                    services.audit_db,
-                    translate,
-                    AuditRecord(
-                        manager_id=identity.manager_id if identity else None,
-                        tool=what,
-                        arguments=arguments if isinstance(arguments, dict) else {"_": arguments},
+                # the outcome row goes out after the answer
+                services.audit.finish(
+                    begun,
+                    _audit_entry(
+                        identity,
+                        what,
+                        arguments,
+                        request_id,
+                        outcome="error" if code else "ok",
                         rows_returned=rows,
                         duration_ms=duration_ms,
-                        outcome="error" if code else "ok",
                         error_code=code,
-                        request_id=request_id,
                     ),
                 )
 
-    async def _record(
-        self, db: Database, translate: Callable[[ZavaError], Exception], entry: AuditRecord
-    ) -> None:
-        try:
-            await audit.record(db, entry)
-        except Exception as exc:
-            self.metrics.audit_write_failures_total.inc()
-            logger.error("audit write failed: {}", getattr(exc, "error_code", type(exc).__name__))
-            if entry.outcome == "ok":
-                # Fail closed: a call we could not audit returns no data. (A call that failed
-                # already returned nothing; its own, more useful error stands.)
-                raise translate(
-                    ZavaError(
-                        "the call could not be recorded; try again shortly",
-                        error_code="AUDIT_UNAVAILABLE",
-                    )
-                ) from None
+
+async def _recorded(begun: asyncio.Task[int]) -> None:
+    """Fail closed: a call whose "started" row could not be written returns no data."""
+    try:
+        await asyncio.shield(begun)
+    except Exception:
+        raise ZavaError(
+            "the call could not be recorded; try again shortly", error_code="AUDIT_UNAVAILABLE"
+        ) from None
+
+
+def _audit_entry(
+    identity: Identity | None,
+    what: str,
+    arguments: dict[str, Any],
+    request_id: str,
+    *,
+    outcome: str,
+    rows_returned: int | None = None,
+    duration_ms: float = 0.0,
+    error_code: str | None = None,
+) -> AuditRecord:
+    return AuditRecord(
+        manager_id=identity.manager_id if identity else None,
+        tool=what,
+        arguments=arguments,
+        rows_returned=rows_returned,
+        duration_ms=duration_ms,
+        outcome=outcome,
+        error_code=error_code,
+        request_id=request_id,
+    )

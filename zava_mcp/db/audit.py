@@ -1,6 +1,11 @@
-"""The audit trail: one append-only, hash-chained row per tool call.
+"""The audit trail: append-only, hash-chained rows, two per call.
 
-Each record is written in its own read-write transaction (the tool call's transaction is read
+A call's ``started`` row is written as the call begins, beside the tool body, and the call
+answers only once that row is committed (fail closed); its outcome row (``ok`` or ``error``,
+with the row count and duration) is written after the answer, in the background. A call refused
+before its caller is known has only the outcome row.
+
+Each row is written in its own read-write transaction (the tool call's transaction is read
 only, may have rolled back, and may have run on a read replica), through a pool of its own. The
 application role can only append through ``audit.record_tool_call``; ``verify_chain`` (as the
 owner) recomputes every hash.
@@ -8,18 +13,21 @@ owner) recomputes every hash.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
-import stamina
 from sqlalchemy.engine import URL
 
-from zava_mcp.db.failures import CONNECTION_BROKEN
+from zava_mcp.db.failures import CONNECTION_BROKEN, retried
 from zava_mcp.db.session import Database, PoolConfig
+
+T = TypeVar("T")
 
 #: the whole stored argument structure, serialized, is at most this many bytes
 MAX_ARGUMENTS_BYTES = 8 * 1024
@@ -126,13 +134,67 @@ async def record(db: Database, entry: AuditRecord) -> int:
         entry.error_code,
         entry.request_id,
     )
-    async for attempt in stamina.retry_context(
-        on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
-    ):
-        with attempt:
-            async with db.session() as driver:
-                return int(await driver.fetchval(RECORD_SQL, *arguments))
-    raise AssertionError("unreachable")  # the last attempt returns or raises
+
+    async def append() -> int:
+        async with db.session() as driver:
+            return int(await driver.fetchval(RECORD_SQL, *arguments))
+
+    return await retried(
+        append, on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
+    )
+
+
+class AuditTrail:
+    """The pipeline's writer: :meth:`start` and :meth:`finish` put a call's two rows on their
+    way at once and return; :meth:`drain` (at shutdown, before the pool closes) waits for every
+    row still being written. ``on_failure`` hears of each row that could not be written."""
+
+    def __init__(self, db: Database, *, on_failure: Callable[[AuditRecord, Exception], None]):
+        self.db = db
+        self._on_failure = on_failure
+        self._pending: set[asyncio.Task[Any]] = set()
+
+    def start(self, entry: AuditRecord) -> asyncio.Task[int]:
+        """Write ``entry`` (outcome ``started``) beside the call; await the task before
+        answering (it raises if the row could not be written)."""
+        return self._track(self._write(entry))
+
+    def finish(self, started: asyncio.Task[int] | None, entry: AuditRecord) -> None:
+        """Write the outcome row once the ``started`` row is in (the chain keeps their order)."""
+
+        async def write() -> None:
+            if started is not None:
+                await asyncio.gather(started, return_exceptions=True)
+            await self._write(entry)
+
+        self._track(write())
+
+    async def _write(self, entry: AuditRecord) -> int:
+        try:
+            return await record(self.db, entry)
+        except Exception as exc:
+            self._on_failure(entry, exc)
+            raise
+
+    def _track(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._pending.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled():
+            task.exception()  # reported through on_failure; retrieved so asyncio stays quiet
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    async def drain(self) -> None:
+        """Wait for every row still being written."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
 
 
 RECORD_SQL = "select audit.record_tool_call($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)"

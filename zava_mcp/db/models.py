@@ -298,11 +298,12 @@ class DataVersion(Base):
 
 
 class ToolCallAudit(Base):
-    """One row per tool call, appended by ``audit.record_tool_call`` (see revision 0004)."""
+    """A call's rows, appended by ``audit.record_tool_call`` (revision 0004): its ``started`` row
+    beside the call and its outcome row after the answer (revision 0008)."""
 
     __tablename__ = "tool_calls"
     __table_args__ = (
-        CheckConstraint("outcome IN ('ok', 'error')", name="outcome"),
+        CheckConstraint("outcome IN ('started', 'ok', 'error')", name="outcome"),
         {"schema": "audit"},
     )
 
@@ -318,7 +319,7 @@ class ToolCallAudit(Base):
     duration_ms: Mapped[Decimal] = mapped_column(Numeric(12, 3))
     outcome: Mapped[str] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(Text)
-    request_id: Mapped[str | None] = mapped_column(Text)
+    request_id: Mapped[str | None] = mapped_column(Text, index=True)
     prev_hash: Mapped[str] = mapped_column(Text)
     row_hash: Mapped[str] = mapped_column(Text)
 
