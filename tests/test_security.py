@@ -22,7 +22,8 @@ from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.oracle import visible_store_ids
 from tests.test_guard import ATTACK_CORPUS
 from tests.unguarded import unguarded
-from zava_mcp.db.audit import verify_chain
+from tests.waiting import eventually
+from zava_mcp.db.audit import AuditRecord, AuditTrail, audit_database, verify_chain
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.errors import QueryRejectedError, ZavaError
 from zava_mcp.identity import Identity
@@ -517,7 +518,7 @@ async def test_a_call_that_cannot_be_recorded_returns_no_data(
     AUDIT_UNAVAILABLE and no rows; the server serves again once the trail is back."""
     settings_ = Settings(auth_mode="dev", _env_file=None)  # type: ignore[call-arg]
     mcp = in_memory_server(settings_, database=app_db, dev_identity=manager_identity("ho-1"))
-    record = "audit.record_tool_call(uuid, text, jsonb, text, integer, numeric, text, text, text)"
+    record = "audit.record_tool_calls(jsonb)"  # what the server's writer appends through
     async with Client(mcp) as client:
         await owner_conn.execute(f"REVOKE EXECUTE ON FUNCTION {record} FROM zava_app")
         try:
@@ -534,3 +535,105 @@ async def test_a_call_that_cannot_be_recorded_returns_no_data(
             "execute_sales_query", {"postgresql_query": "select count(*) from retail.orders"}
         )
         assert again.structured_content["row_count"] == 1  # type: ignore[index]
+
+
+async def test_the_trail_commits_waiting_rows_together_in_order(
+    app_db: Database, owner_conn: asyncpg.Connection
+) -> None:
+    """Group commit: rows queued while the writer is busy go in one transaction, in the order
+    queued; a started row's future is done only once its row is committed; outcome rows alone
+    are written after a short linger."""
+    since = await trail.last_id(owner_conn)
+    failures: list[str] = []
+    db = audit_database(app_db.engine.url)
+    who = manager_identity("ho-1").manager_id
+
+    def entry(i: int, outcome: str) -> AuditRecord:
+        return AuditRecord(who, "t", {"i": i}, None, 0.0, outcome, None, f"batch-{i}")
+
+    try:
+        async with AuditTrail(db, on_failure=lambda e, x: failures.append(str(x))) as writer:
+            starts = [writer.start(entry(i, "started")) for i in range(40)]
+            for i in range(40):
+                writer.finish(entry(i, "ok"))
+            await asyncio.gather(*starts)
+            committed = await owner_conn.fetchval(
+                "select count(*) from audit.tool_calls where id > $1 and outcome = 'started'",
+                since,
+            )
+            assert committed == 40  # done means committed
+            assert writer.batches < 40
+            writer.finish(entry(99, "ok"))  # alone: goes after the linger, not never
+
+            async def written() -> bool:
+                return bool(
+                    await owner_conn.fetchval(
+                        "select 1 from audit.tool_calls where id > $1 and request_id = 'batch-99'",
+                        since,
+                    )
+                )
+
+            await eventually(written, "a lone outcome row")
+    finally:
+        await db.dispose()
+    rows = await owner_conn.fetch(
+        "select request_id, outcome from audit.tool_calls where id > $1 order by id", since
+    )
+    assert [(r["request_id"], r["outcome"]) for r in rows] == [
+        *[(f"batch-{i}", "started") for i in range(40)],
+        *[(f"batch-{i}", "ok") for i in range(40)],
+        ("batch-99", "ok"),
+    ]
+    assert not failures
+    assert (await verify_chain(owner_conn)).ok
+
+
+async def test_the_application_role_appends_batches_only_through_the_function(
+    app_conn: asyncpg.Connection,
+) -> None:
+    """On a direct application-role connection: the batch function appends (through the same
+    chained function) and refuses anything but an array; the table stays unreadable."""
+    await app_conn.execute("begin read write")  # the role's sessions default to read only
+    appended = await app_conn.fetchval(
+        "select audit.record_tool_calls($1::jsonb)",
+        json.dumps(
+            [
+                {
+                    "manager_id": None,
+                    "tool": "direct",
+                    "arguments": {},
+                    "arguments_hash": "-",
+                    "rows_returned": None,
+                    "duration_ms": 0,
+                    "outcome": "error",
+                    "error_code": "TEST",
+                    "request_id": "direct-batch",
+                }
+            ]
+        ),
+    )
+    await app_conn.execute("commit")
+    assert appended == 1
+    await app_conn.execute("begin read write")
+    with pytest.raises(asyncpg.exceptions.InvalidParameterValueError):
+        await app_conn.fetchval("select audit.record_tool_calls('{}'::jsonb)")
+    await app_conn.execute("rollback")
+    await app_conn.execute("begin read write")
+    with pytest.raises(asyncpg.exceptions.CheckViolationError):
+        await app_conn.fetchval(
+            "select audit.record_tool_calls($1::jsonb)",
+            json.dumps(
+                [
+                    {
+                        "tool": "x",
+                        "arguments": {},
+                        "arguments_hash": "-",
+                        "duration_ms": 0,
+                        "outcome": "hacked",
+                    }
+                ]
+            ),
+        )
+    await app_conn.execute("rollback")
+    with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+        await app_conn.fetchval("select count(*) from audit.tool_calls")

@@ -106,7 +106,7 @@ async def databases(settings: Settings, given: Database | None) -> AsyncIterator
 async def audit_trail(
     settings: Settings, metrics: Metrics, primary: Database
 ) -> AsyncIterator[AuditTrail]:
-    """The audit writer on its own pool; at shutdown every row on its way is written first."""
+    """The audit writer on its own pool; at shutdown every queued row is written first."""
 
     def failed(entry: audit.AuditRecord, exc: Exception) -> None:
         metrics.audit_write_failures_total.inc()
@@ -120,14 +120,11 @@ async def audit_trail(
     db = audit.audit_database(
         primary.engine.url, primary.config, synchronous_commit=settings.audit_synchronous_commit
     )
-    trail = AuditTrail(db, on_failure=failed)
     try:
-        yield trail
+        async with AuditTrail(db, on_failure=failed) as trail:
+            yield trail
     finally:
-        try:
-            await trail.drain()
-        finally:
-            await db.dispose()
+        await db.dispose()
 
 
 @asynccontextmanager

@@ -242,7 +242,7 @@ class CallPipeline(Middleware):
         code: str | None = None
         rows: int | None = None
         token = None
-        begun: asyncio.Task[int] | None = None
+        begun: asyncio.Future[None] | None = None
         try:
             if services is None:
                 raise FeatureUnavailableError("the server is starting or stopping; try again")
@@ -286,7 +286,6 @@ class CallPipeline(Middleware):
             if services is not None:
                 # the outcome row goes out after the answer
                 services.audit.finish(
-                    begun,
                     _audit_entry(
                         identity,
                         what,
@@ -300,7 +299,7 @@ class CallPipeline(Middleware):
                 )
 
 
-async def _recorded(begun: asyncio.Task[int]) -> None:
+async def _recorded(begun: asyncio.Future[None]) -> None:
     """Fail closed: a call whose "started" row could not be written returns no data."""
     try:
         await asyncio.shield(begun)

@@ -14,20 +14,19 @@ owner) recomputes every hash.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import URL
 
 from zava_mcp.db.failures import CONNECTION_BROKEN, retried
 from zava_mcp.db.session import Database, PoolConfig
-
-T = TypeVar("T")
 
 #: the whole stored argument structure, serialized, is at most this many bytes
 MAX_ARGUMENTS_BYTES = 8 * 1024
@@ -145,59 +144,147 @@ async def record(db: Database, entry: AuditRecord) -> int:
 
 
 class AuditTrail:
-    """The pipeline's writer: :meth:`start` and :meth:`finish` put a call's two rows on their
-    way at once and return; :meth:`drain` (at shutdown, before the pool closes) waits for every
-    row still being written. ``on_failure`` hears of each row that could not be written."""
+    """The pipeline's writer: one task appends every row waiting at that moment in one
+    transaction (``audit.record_tool_calls``, revision 0008), so concurrent calls share a WAL
+    flush instead of queueing one by one at the chain's lock.
 
-    def __init__(self, db: Database, *, on_failure: Callable[[AuditRecord, Exception], None]):
+    :meth:`start` queues a call's ``started`` row and returns a future that is done once the
+    row is committed (the pipeline awaits it before answering). :meth:`finish` queues the
+    outcome row and returns at once: outcome rows ride with the next ``started`` row, or go on
+    their own after ``linger_s``. Rows are appended in the order queued, so a call's outcome
+    follows its start in the chain. ``on_failure`` hears of each row that could not be
+    written; use the trail as an async context manager (leaving it writes every queued row).
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        on_failure: Callable[[AuditRecord, Exception], None],
+        linger_s: float = 0.05,
+        max_batch: int = 256,
+    ) -> None:
         self.db = db
         self._on_failure = on_failure
-        self._pending: set[asyncio.Task[Any]] = set()
+        self._linger_s = linger_s
+        self._max_batch = max_batch
+        self._queue: list[tuple[AuditRecord, asyncio.Future[None] | None]] = []
+        self._queued = asyncio.Event()  # any row waits
+        self._urgent = asyncio.Event()  # a started row waits (a call is waiting for it)
+        self._closing = False
+        self._writer: asyncio.Task[None] | None = None
+        self.batches = 0  # appended so far (for tests and diagnostics)
 
-    def start(self, entry: AuditRecord) -> asyncio.Task[int]:
-        """Write ``entry`` (outcome ``started``) beside the call; await the task before
-        answering (it raises if the row could not be written)."""
-        return self._track(self._write(entry))
+    async def __aenter__(self) -> AuditTrail:
+        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
+        return self
 
-    def finish(self, started: asyncio.Task[int] | None, entry: AuditRecord) -> None:
-        """Write the outcome row once the ``started`` row is in (the chain keeps their order)."""
+    async def __aexit__(self, *_: object) -> None:
+        self._closing = True
+        self._queued.set()
+        self._urgent.set()
+        if self._writer is not None:
+            await self._writer
 
-        async def write() -> None:
-            if started is not None:
-                await asyncio.gather(started, return_exceptions=True)
-            await self._write(entry)
+    def start(self, entry: AuditRecord) -> asyncio.Future[None]:
+        """Queue a call's ``started`` row; the future is done once it is committed (and raises
+        if it could not be)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._put(entry, done)
+        self._urgent.set()
+        return done
 
-        self._track(write())
-
-    async def _write(self, entry: AuditRecord) -> int:
-        try:
-            return await record(self.db, entry)
-        except Exception as exc:
-            self._on_failure(entry, exc)
-            raise
-
-    def _track(self, work: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        task = asyncio.get_running_loop().create_task(work)
-        self._pending.add(task)
-        task.add_done_callback(self._done)
-        return task
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._pending.discard(task)
-        if not task.cancelled():
-            task.exception()  # reported through on_failure; retrieved so asyncio stays quiet
+    def finish(self, entry: AuditRecord) -> None:
+        """Queue a call's outcome row (after its started row, if the call has one)."""
+        self._put(entry, None)
 
     @property
-    def pending(self) -> int:
-        return len(self._pending)
+    def queued(self) -> int:
+        return len(self._queue)
 
-    async def drain(self) -> None:
-        """Wait for every row still being written."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+    def _put(self, entry: AuditRecord, done: asyncio.Future[None] | None) -> None:
+        if self._writer is None or self._writer.done():
+            raise RuntimeError("the audit trail is not running")
+        self._queue.append((entry, done))
+        self._queued.set()
+
+    async def _write_loop(self) -> None:
+        try:
+            await self._write_until_closed()
+        finally:
+            # cancelled or closed: a call still waiting for its row must not wait for ever
+            for _, done in self._queue:
+                if done is not None and not done.done():
+                    done.set_exception(RuntimeError("the audit trail closed"))
+
+    async def _write_until_closed(self) -> None:
+        while True:
+            if not self._queue:
+                if self._closing:
+                    return
+                self._queued.clear()
+                await self._queued.wait()
+                continue
+            if not self._urgent.is_set() and not self._closing:
+                # only outcome rows: they wait for a started row to ride with, a little while
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._urgent.wait(), self._linger_s)
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+            if not any(done is not None for _, done in self._queue):
+                self._urgent.clear()
+            await self._append(batch)
+
+    async def _append(self, batch: list[tuple[AuditRecord, asyncio.Future[None] | None]]) -> None:
+        try:
+            await record_many(self.db, [entry for entry, _ in batch])
+            self.batches += 1
+        except Exception as exc:
+            for entry, done in batch:
+                self._on_failure(entry, exc)
+                if done is not None and not done.done():
+                    done.set_exception(exc)
+            return
+        for _, done in batch:
+            if done is not None and not done.done():
+                done.set_result(None)
 
 
 RECORD_SQL = "select audit.record_tool_call($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9)"
+
+
+async def record_many(db: Database, entries: list[AuditRecord]) -> int:
+    """Append ``entries`` in order, in one transaction (``audit.record_tool_calls``): one
+    statement, one commit and one WAL flush for all of them. Retried once, like
+    :func:`record`, only when the driver refused it before sending anything."""
+    rows = []
+    for entry in entries:
+        stored, digest = canonical_arguments(entry.arguments)
+        rows.append(
+            {
+                "manager_id": str(entry.manager_id) if entry.manager_id else None,
+                "tool": entry.tool,
+                "arguments": stored,
+                "arguments_hash": digest,
+                "rows_returned": entry.rows_returned,
+                "duration_ms": round(entry.duration_ms, 3),
+                "outcome": entry.outcome,
+                "error_code": entry.error_code,
+                "request_id": entry.request_id,
+            }
+        )
+    payload = json.dumps(rows, ensure_ascii=False)
+
+    async def append() -> int:
+        async with db.session() as driver:
+            return int(await driver.fetchval(RECORD_MANY_SQL, payload))
+
+    return await retried(
+        append, on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
+    )
+
+
+RECORD_MANY_SQL = "select audit.record_tool_calls($1::jsonb)"
 
 
 @dataclass(frozen=True)
