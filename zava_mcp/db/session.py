@@ -17,6 +17,7 @@ reaches under SQLAlchemy for it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -31,7 +32,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from zava_mcp.db.failures import CONNECTION_BROKEN, CONNECTION_LOST, retried, translate_error
 from zava_mcp.db.tenant import Tenant, new_statements
-from zava_mcp.errors import DatabaseError, DatabaseUnavailableError, ZavaError
+from zava_mcp.errors import (
+    DatabaseError,
+    DatabaseUnavailableError,
+    PoolTimeoutError,
+    ZavaError,
+)
 from zava_mcp.identity import Identity
 from zava_mcp.infra.settings import PoolSettings
 from zava_mcp.security.binding import signed_identity
@@ -143,6 +149,10 @@ class Database:
     ) -> None:
         self.engine = engine
         self.config = config or PoolConfig()
+        # turns at the pool, first come first served: SQLAlchemy's pool wakes its waiters in no
+        # particular order, so under a burst some waited out pool_timeout_s while later ones
+        # were served (73 POOL_TIMEOUTs at 128 clients); past the gate a checkout never waits
+        self._turns = asyncio.Semaphore(self.config.pool_size + self.config.max_overflow)
         #: signs the bound identity; without it every identity binds nobody (no tenant rows)
         self.identity_key = identity_key
 
@@ -158,18 +168,35 @@ class Database:
         return cls(create_engine(url, config, settings=settings), config, identity_key=identity_key)
 
     async def connect(self) -> AsyncConnection:
-        """A pooled connection; connection errors (never query errors) are retried with
-        exponential backoff and jitter, briefly, so an outage fails fast."""
+        """A pooled connection, handed out in the order asked for (at most ``pool_timeout_s``
+        of waiting, then :class:`PoolTimeoutError`); give it back with :meth:`release`.
+        Connection errors (never query errors) are retried with exponential backoff and
+        jitter, briefly, so an outage fails fast."""
+        try:
+            await asyncio.wait_for(self._turns.acquire(), self.config.pool_timeout_s)
+        except TimeoutError:
+            raise PoolTimeoutError("all database connections are busy; try again shortly") from None
         backoff = self.config.connect_backoff_s
-        return await retried(
-            self._connect_once,
-            on=DatabaseUnavailableError,
-            attempts=self.config.connect_retries + 1,
-            timeout=None,
-            wait_initial=backoff,
-            wait_jitter=backoff,
-            wait_max=max(backoff * 16, 1.0),
-        )
+        try:
+            return await retried(
+                self._connect_once,
+                on=DatabaseUnavailableError,
+                attempts=self.config.connect_retries + 1,
+                timeout=None,
+                wait_initial=backoff,
+                wait_jitter=backoff,
+                wait_max=max(backoff * 16, 1.0),
+            )
+        except BaseException:
+            self._turns.release()
+            raise
+
+    async def release(self, conn: AsyncConnection, *, reusable: bool) -> None:
+        """Give back a connection from :meth:`connect` (see :func:`release`)."""
+        try:
+            await release(conn, reusable=reusable)
+        finally:
+            self._turns.release()
 
     async def _connect_once(self) -> AsyncConnection:
         conn = self.engine.connect()
@@ -192,7 +219,7 @@ class Database:
             yield driver
             clean = True
         finally:
-            await release(conn, reusable=clean)
+            await self.release(conn, reusable=clean)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -242,7 +269,7 @@ class Database:
         ) as exc:
             raise translate_error(exc) from exc
         finally:
-            await release(conn, reusable=ended)
+            await self.release(conn, reusable=ended)
 
     async def _begun(self, begin: str) -> tuple[AsyncConnection, asyncpg.Connection]:
         """A pooled connection with ``begin`` run on it.
@@ -276,7 +303,7 @@ class Database:
             await driver.execute(begin)
             return conn, driver
         except BaseException:
-            await release(conn, reusable=False)
+            await self.release(conn, reusable=False)
             raise
 
 
