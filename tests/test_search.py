@@ -176,9 +176,9 @@ async def test_search_never_mixes_models(
     )
     await owner_conn.executemany(
         "insert into retail.product_description_embeddings "
-        "(product_id, model_name, description_embedding) values ($1, 'other-model', "
-        "cast($2 as vector))",
-        [(r["id"], Vector(vector).to_text()) for r in weeds],
+        "(product_id, model_name, description_embedding, dimensions) values ($1, 'other-model', "
+        "cast($2 as vector), $3)",
+        [(r["id"], Vector(vector).to_text(), service.embedder.native_dimensions) for r in weeds],
     )
     try:
         result = await service.search(
@@ -255,7 +255,6 @@ async def test_text_only_search_needs_no_vectors(app_db: Database) -> None:
             threshold=0.0,
             in_stock_only=False,
             fusion=Fusion().for_mode("text"),
-            probes=10,
         )
     assert [h.product_type for h in hits] == ["Weed Control"] * 5
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     Text,
     UniqueConstraint,
     func,
@@ -256,6 +257,7 @@ class ProductDescriptionEmbedding(Base):
             postgresql_with={"lists": 20},
             postgresql_ops={"description_embedding": "vector_cosine_ops"},
         ),
+        CheckConstraint("dimensions BETWEEN 1 AND 1536", name="dimensions_range"),
     )
 
     product_id: Mapped[uuid.UUID] = mapped_column(
@@ -263,6 +265,12 @@ class ProductDescriptionEmbedding(Base):
     )
     model_name: Mapped[str] = mapped_column(Text, primary_key=True)
     description_embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    #: the model's own width; ``native_embedding`` is the vector without its zero padding
+    #: (stored in the row, which is what the hybrid search reads: revision 0009)
+    dimensions: Mapped[int] = mapped_column(SmallInteger)
+    native_embedding: Mapped[list[float]] = mapped_column(
+        Vector(), Computed("public.subvector(description_embedding, 1, dimensions)", persisted=True)
+    )
     last_updated: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -273,12 +281,17 @@ class ProductTypeEmbedding(Base):
     """One vector per product type and model: the type's name and uses, for hybrid search."""
 
     __tablename__ = "product_type_embeddings"
+    __table_args__ = (CheckConstraint("dimensions BETWEEN 1 AND 1536", name="dimensions_range"),)
 
     product_type_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("product_types.id", ondelete="CASCADE"), primary_key=True
     )
     model_name: Mapped[str] = mapped_column(Text, primary_key=True)
     embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_DIMENSIONS))
+    dimensions: Mapped[int] = mapped_column(SmallInteger)
+    native_embedding: Mapped[list[float]] = mapped_column(
+        Vector(), Computed("public.subvector(embedding, 1, dimensions)", persisted=True)
+    )
     created_at: Mapped[datetime] = _created_at()
 
 

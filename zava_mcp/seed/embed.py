@@ -2,7 +2,8 @@
 uses, then a fresh ivfflat index.
 
 Smaller models are zero-padded to 1536 dimensions (cosine similarity is unchanged); each row
-records its model, so a new model (``--reembed``) never mixes with the old one in a search.
+records its model, so a new model (``--reembed``) never mixes with the old one in a search, and
+the model's own width, from which the database keeps the unpadded vector that search reads.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from zava_mcp.embeddings.base import Embedder
+from zava_mcp.embeddings.base import EMBEDDING_DIMENSIONS, Embedder
 from zava_mcp.seed.progress import progress as progress_bar
 
 INDEX = "retail.ix_product_description_embeddings_ivfflat"
@@ -69,10 +70,10 @@ async def embed_catalogue(
             vectors = await embedder.embed([f"{r['name']}. {r['description']}" for r in chunk])
             await conn.executemany(
                 "insert into retail.product_description_embeddings "
-                "(product_id, model_name, description_embedding) "
-                "values ($1, $2, cast($3 as public.vector))",
+                "(product_id, model_name, description_embedding, dimensions) "
+                "values ($1, $2, cast($3 as public.vector), $4)",
                 [
-                    (r["id"], model, "[" + ",".join(f"{x:.7g}" for x in v) + "]")
+                    (r["id"], model, _literal(v), native_width(embedder))
                     for r, v in zip(chunk, vectors, strict=True)
                 ],
             )
@@ -82,6 +83,15 @@ async def embed_catalogue(
     lists = await rebuild_index(conn)
     await conn.execute("update retail.data_version set version = version + 1, changed_at = now()")
     return EmbedReport(model, len(todo), time.perf_counter() - started, lists)
+
+
+def native_width(embedder: Embedder) -> int:
+    """The model's own width, known once it has embedded something (the padded width if not)."""
+    return embedder.native_dimensions or EMBEDDING_DIMENSIONS
+
+
+def _literal(vector: list[float]) -> str:
+    return "[" + ",".join(f"{x:.7g}" for x in vector) + "]"
 
 
 def product_type_text(name: str, description: str | None) -> str:
@@ -101,10 +111,11 @@ async def embed_product_types(conn: asyncpg.Connection, embedder: Embedder) -> i
         return 0
     vectors = await embedder.embed([product_type_text(r["name"], r["description"]) for r in todo])
     await conn.executemany(
-        "insert into retail.product_type_embeddings (product_type_id, model_name, embedding) "
-        "values ($1, $2, cast($3 as public.vector))",
+        "insert into retail.product_type_embeddings "
+        "(product_type_id, model_name, embedding, dimensions) "
+        "values ($1, $2, cast($3 as public.vector), $4)",
         [
-            (r["id"], model, "[" + ",".join(f"{x:.7g}" for x in v) + "]")
+            (r["id"], model, _literal(v), native_width(embedder))
             for r, v in zip(todo, vectors, strict=True)
         ],
     )

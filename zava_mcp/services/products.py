@@ -127,7 +127,6 @@ class ProductSearchService:
                 threshold=similarity_threshold,
                 in_stock_only=in_stock_only,
                 fusion=self.fusion.for_mode(mode),
-                probes=self.probes,
             )
         return ProductSearchResult(
             query=query,

@@ -1,6 +1,6 @@
 """Hybrid product search: ``retail.search_products_hybrid`` (vector ranking fused with full-text
-ranking in PostgreSQL, migration 0007). Vector-only and full-text-only are the same function with
-one weight at zero, so the three modes rank by exactly the same rules."""
+ranking in PostgreSQL, migrations 0007 and 0009). Vector-only and full-text-only are the same
+function with one weight at zero, so the three modes rank by exactly the same rules."""
 
 from __future__ import annotations
 
@@ -117,15 +117,13 @@ async def search_products_hybrid(
     threshold: float,
     in_stock_only: bool,
     fusion: Fusion,
-    probes: int,
 ) -> list[ProductHit]:
     """Products for ``query`` (text) and ``embedding`` (its vector, ``None`` for text only).
 
-    Raises :class:`EmbeddingModelMismatchError` when the catalogue holds no vectors of
-    ``model``: vectors of another model are never compared with this query's.
+    The function compares every product's vector exactly (0009: no ivfflat index, so no probes
+    to set, and nothing missed). Raises :class:`EmbeddingModelMismatchError` when the catalogue
+    holds no vectors of ``model``: vectors of another model are never compared with this query's.
     """
-    if embedding is not None and fusion.vector_weight > 0:
-        await set_probes(conn, probes, iterative=in_stock_only)
     params = (
         query,
         embedding,
