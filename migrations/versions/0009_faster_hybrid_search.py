@@ -1,7 +1,7 @@
 """faster hybrid search: native-width vectors, each distance computed once
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-29
 
 Issue 15 asks for a search service p50 of 15 ms; the 0007 function spent about 10 ms of it in
@@ -35,7 +35,7 @@ from pathlib import Path
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
