@@ -14,6 +14,7 @@ SCRIPTS = ROOT / "scripts"
 
 BENCHMARKS = (
     "mcp_vs_direct",
+    "profile",
     "memory",
     "rls_overhead",
     "replicas",
@@ -49,6 +50,11 @@ class Counts:
     hnsw_timeout_s: float = 300.0
     hnsw_fallback_vectors: int = 50_000
     vector_query_cap_s: float = 30.0
+    #: calls per profiled window: 1 client asking ``select 1``, 32 clients the analytics mix
+    profile_calls: dict[int, int] = field(default_factory=lambda: {1: 1500, 32: 768})
+    profile_cap_s: float = 90.0
+    #: py-spy's samples per second (per thread that is running)
+    profile_rate_hz: int = 250
 
 
 QUICK = Counts(
@@ -70,6 +76,8 @@ QUICK = Counts(
     hnsw_timeout_s=60.0,
     hnsw_fallback_vectors=1000,
     vector_query_cap_s=10.0,
+    profile_calls={1: 200, 32: 96},
+    profile_cap_s=20.0,
 )
 
 

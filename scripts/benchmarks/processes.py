@@ -93,7 +93,10 @@ def wait_warm(base: str, *, timeout: float = 180.0) -> None:
         try:
             checks = httpx.get(f"{base}/readyz", timeout=2.0).json().get("checks", {})
         except (httpx.HTTPError, ValueError):
-            checks = {}
+            # no answer says nothing of the warm-up: a server busy loading the model misses
+            # the timeout, and taking that for "warm" let the ONNX export run into the timings
+            time.sleep(0.2)
+            continue
         if checks.get("embedder", {}).get("warm", True):
             return
         time.sleep(0.2)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import textwrap
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -330,6 +331,7 @@ def headlines(benchmarks: dict[str, Any]) -> list[tuple[str, str, str]]:
                     f"{d['p50_ms']} / {d['p95_ms']} / {d['p99_ms']}, {d['calls_per_s']}"
                     + (f" ({d['errors']} errors)" if d["errors"] else ""),
                 )
+    _profile_headlines(benchmarks.get("profile"), add)
     mem = benchmarks.get("memory")
     if isinstance(mem, dict) and "error" not in mem:
         add("memory", f"server max RSS at {mem['clients']} clients", mem["max_rss_mb"], " MB")
@@ -388,3 +390,23 @@ def headlines(benchmarks: dict[str, Any]) -> list[tuple[str, str, str]]:
             exact = next(m for m in d["methods"] if m["method"] == "exact")["settings"][0]
             add("vectors", f"{name}: exact search p50", exact["p50_ms"], " ms")
     return rows
+
+
+def _profile_headlines(data: Any, add: Callable[[str, str, Any], None]) -> None:
+    """Per profiled window: the server's CPU per call and the four categories costing most."""
+    if not isinstance(data, dict) or "error" in data:
+        return
+    if "skipped" in data:
+        add("profile", "skipped", str(data["skipped"])[:100])
+        return
+    for window in data.get("windows", {}).values():
+        parts = sorted(window["categories"].items(), key=lambda kv: -(kv[1]["ms_per_call"] or 0.0))[
+            :4
+        ]
+        add(
+            "profile",
+            f"{window['title']}: server CPU ms/call (largest parts)",
+            f"{window['server_cpu_ms_per_call']} ("
+            + ", ".join(f"{name} {part['ms_per_call']}" for name, part in parts)
+            + ")",
+        )

@@ -23,6 +23,7 @@ from benchmarks.config import BENCHMARKS, RunConfig
 from benchmarks.context import Context
 from benchmarks.mcp import mcp_vs_direct
 from benchmarks.processes import has_result_cache
+from benchmarks.profiling import profile
 from benchmarks.report import headlines, targets, write_chart, write_json
 from benchmarks.rls import rls_overhead
 from benchmarks.scaling import memory, replicas
@@ -33,6 +34,7 @@ from benchmarks.vectors import vectors
 Benchmark = Callable[[Context], Awaitable[dict[str, Any]]]
 RUNNERS: dict[str, Benchmark] = {
     "mcp_vs_direct": mcp_vs_direct,
+    "profile": profile,
     "memory": memory,
     "rls_overhead": rls_overhead,
     "replicas": replicas,
