@@ -637,3 +637,20 @@ async def test_the_application_role_appends_batches_only_through_the_function(
     await app_conn.execute("rollback")
     with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
         await app_conn.fetchval("select count(*) from audit.tool_calls")
+
+
+async def test_a_closed_trail_refuses_starts_and_reports_outcomes(app_db: Database) -> None:
+    """After shutdown, a started row cannot be promised (the call fails closed) and an outcome
+    row is reported as a failed write, never raised into an answer already given."""
+    failures: list[str] = []
+    db = audit_database(app_db.engine.url)
+    entry = AuditRecord(None, "t", {}, None, 0.0, "ok", None, "closed-trail")
+    try:
+        async with AuditTrail(db, on_failure=lambda e, x: failures.append(str(x))) as writer:
+            pass
+        writer.finish(entry)
+        assert failures == ["the audit trail is not running"]
+        with pytest.raises(RuntimeError, match="not running"):
+            writer.start(entry)
+    finally:
+        await db.dispose()

@@ -4,8 +4,7 @@ For each request it resolves the caller once, refuses an identity that is not a 
 applies the per-caller limits (calls in flight, calls per minute), runs the call, translates a
 typed error by its type, writes the call's bounded audit rows (the durable "started" row beside
 the call, which the answer waits for, and the outcome row after it) and counts the call in the
-metrics. Tools
-read the caller with :func:`current_caller`.
+metrics. Tools read the caller with :func:`current_caller`.
 """
 
 from __future__ import annotations

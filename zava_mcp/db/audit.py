@@ -6,9 +6,10 @@ with the row count and duration) is written after the answer, in the background.
 before its caller is known has only the outcome row.
 
 Each row is written in its own read-write transaction (the tool call's transaction is read
-only, may have rolled back, and may have run on a read replica), through a pool of its own. The
-application role can only append through ``audit.record_tool_call``; ``verify_chain`` (as the
-owner) recomputes every hash.
+only, may have rolled back, and may have run on a read replica), through a pool of its own;
+:class:`AuditTrail` commits the rows waiting at the same moment together. The application role
+can only append, through ``audit.record_tool_call`` and ``audit.record_tool_calls`` (the same,
+for a batch); ``verify_chain`` (as the owner) recomputes every hash.
 """
 
 from __future__ import annotations
@@ -198,13 +199,13 @@ class AuditTrail:
         """Queue a call's outcome row (after its started row, if the call has one)."""
         self._put(entry, None)
 
-    @property
-    def queued(self) -> int:
-        return len(self._queue)
-
     def _put(self, entry: AuditRecord, done: asyncio.Future[None] | None) -> None:
         if self._writer is None or self._writer.done():
-            raise RuntimeError("the audit trail is not running")
+            stopped = RuntimeError("the audit trail is not running")
+            if done is None:  # an outcome row: reported, never raised into the answer
+                self._on_failure(entry, stopped)
+                return
+            raise stopped
         self._queue.append((entry, done))
         self._queued.set()
 
