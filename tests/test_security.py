@@ -22,12 +22,12 @@ from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.oracle import visible_store_ids
 from tests.test_guard import ATTACK_CORPUS
 from tests.unguarded import unguarded
-from tests.waiting import eventually
+from tests.waiting import backend_gone, eventually
 from zava_mcp.db.audit import AuditRecord, AuditTrail, audit_database, verify_chain
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.errors import QueryRejectedError, ZavaError
 from zava_mcp.identity import Identity
-from zava_mcp.infra.embedded import EmbeddedPostgres
+from zava_mcp.infra.embedded import SUPERUSER, EmbeddedPostgres
 from zava_mcp.infra.settings import Settings, asyncpg_dsn
 from zava_mcp.seed.catalogue import Catalogue
 from zava_mcp.services.base import Limits, ServiceContext
@@ -654,3 +654,38 @@ async def test_a_closed_trail_refuses_starts_and_reports_outcomes(app_db: Databa
             writer.start(entry)
     finally:
         await db.dispose()
+
+
+async def test_the_trail_writes_on_after_its_connection_is_killed(
+    app_db: Database, owner_conn: asyncpg.Connection, pg: EmbeddedPostgres
+) -> None:
+    """The writer keeps one connection between batches; when the server ends that session, the
+    next batch is written on a new one (no call fails for it)."""
+    failures: list[str] = []
+    db = audit_database(app_db.engine.url)
+    who = manager_identity("ho-1").manager_id
+    since = await trail.last_id(owner_conn)
+
+    def entry(i: int) -> AuditRecord:
+        return AuditRecord(who, "t", {}, None, 0.0, "started", None, f"killed-{i}")
+
+    try:
+        async with AuditTrail(db, on_failure=lambda e, x: failures.append(str(x))) as writer:
+            await writer.start(entry(1))
+            admin = await asyncpg.connect(asyncpg_dsn(pg.url(SUPERUSER)))
+            try:
+                pid = await admin.fetchval(
+                    "select pid from pg_stat_activity where application_name = "
+                    "'zava-mcp-audit' and state = 'idle' order by backend_start desc limit 1"
+                )
+                assert pid is not None
+                assert await admin.fetchval("select pg_terminate_backend($1)", pid)
+                await backend_gone(admin, pid)
+            finally:
+                await admin.close()
+            await writer.start(entry(2))
+    finally:
+        await db.dispose()
+    rows = await trail.started_rows(owner_conn, since)
+    assert [r["request_id"] for r in rows] == ["killed-1", "killed-2"]
+    assert not failures

@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL
 
 from zava_mcp.db.failures import CONNECTION_BROKEN, retried
 from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.errors import DatabaseError
 
 #: the whole stored argument structure, serialized, is at most this many bytes
 MAX_ARGUMENTS_BYTES = 8 * 1024
@@ -174,6 +175,10 @@ class AuditTrail:
         self._urgent = asyncio.Event()  # a started row waits (a call is waiting for it)
         self._closing = False
         self._writer: asyncio.Task[None] | None = None
+        # the writer's one connection, kept between batches (a pool checkout per batch cost
+        # more CPU than the append); let go after a failure, taken again on the next batch
+        self._held: contextlib.AbstractAsyncContextManager[asyncpg.Connection] | None = None
+        self._driver: asyncpg.Connection | None = None
         self.batches = 0  # appended so far (for tests and diagnostics)
 
     async def __aenter__(self) -> AuditTrail:
@@ -184,8 +189,11 @@ class AuditTrail:
         self._closing = True
         self._queued.set()
         self._urgent.set()
-        if self._writer is not None:
-            await self._writer
+        try:
+            if self._writer is not None:
+                await self._writer
+        finally:
+            await self._let_go(failed=False)
 
     def start(self, entry: AuditRecord) -> asyncio.Future[None]:
         """Queue a call's ``started`` row; the future is done once it is committed (and raises
@@ -236,9 +244,46 @@ class AuditTrail:
                 self._urgent.clear()
             await self._append(batch)
 
+    async def _connection(self) -> asyncpg.Connection:
+        if self._driver is not None and self._driver.is_closed():
+            await self._let_go(failed=True)
+        if self._driver is None:
+            held = self.db.session()
+            self._driver = await held.__aenter__()
+            self._held = held
+        return self._driver
+
+    async def _let_go(self, *, failed: bool) -> None:
+        """Give the connection back (closed for good after a failure)."""
+        held, self._held, self._driver = self._held, None, None
+        if held is None:
+            return
+        with contextlib.suppress(Exception):
+            if failed:
+                broken = DatabaseError("the audit connection failed")
+                await held.__aexit__(type(broken), broken, None)
+            else:
+                await held.__aexit__(None, None, None)
+
+    async def _send(self, payload: str) -> int:
+        driver = await self._connection()
+        try:
+            return int(await driver.fetchval(RECORD_MANY_SQL, payload))
+        except BaseException:
+            await self._let_go(failed=True)
+            raise
+
     async def _append(self, batch: list[tuple[AuditRecord, asyncio.Future[None] | None]]) -> None:
         try:
-            await record_many(self.db, [entry for entry, _ in batch])
+            payload = batch_payload([entry for entry, _ in batch])
+            await retried(
+                lambda: self._send(payload),
+                on=CONNECTION_BROKEN,
+                attempts=2,
+                timeout=None,
+                wait_initial=0,
+                wait_jitter=0,
+            )
             self.batches += 1
         except Exception as exc:
             for entry, done in batch:
@@ -258,6 +303,19 @@ async def record_many(db: Database, entries: list[AuditRecord]) -> int:
     """Append ``entries`` in order, in one transaction (``audit.record_tool_calls``): one
     statement, one commit and one WAL flush for all of them. Retried once, like
     :func:`record`, only when the driver refused it before sending anything."""
+    payload = batch_payload(entries)
+
+    async def append() -> int:
+        async with db.session() as driver:
+            return int(await driver.fetchval(RECORD_MANY_SQL, payload))
+
+    return await retried(
+        append, on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
+    )
+
+
+def batch_payload(entries: list[AuditRecord]) -> str:
+    """``entries`` as the JSON array ``audit.record_tool_calls`` takes (arguments bounded)."""
     rows = []
     for entry in entries:
         stored, digest = canonical_arguments(entry.arguments)
@@ -274,15 +332,7 @@ async def record_many(db: Database, entries: list[AuditRecord]) -> int:
                 "request_id": entry.request_id,
             }
         )
-    payload = json.dumps(rows, ensure_ascii=False)
-
-    async def append() -> int:
-        async with db.session() as driver:
-            return int(await driver.fetchval(RECORD_MANY_SQL, payload))
-
-    return await retried(
-        append, on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
-    )
+    return json.dumps(rows, ensure_ascii=False)
 
 
 RECORD_MANY_SQL = "select audit.record_tool_calls($1::jsonb)"
