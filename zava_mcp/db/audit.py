@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import URL
 
-from zava_mcp.db.failures import CONNECTION_BROKEN, retried
+from zava_mcp.db.failures import CONNECTION_BROKEN, once_more
 from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.errors import DatabaseError
 
@@ -140,9 +140,7 @@ async def record(db: Database, entry: AuditRecord) -> int:
         async with db.session() as driver:
             return int(await driver.fetchval(RECORD_SQL, *arguments))
 
-    return await retried(
-        append, on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
-    )
+    return await once_more(append, on=CONNECTION_BROKEN)
 
 
 class AuditTrail:
@@ -276,14 +274,7 @@ class AuditTrail:
     async def _append(self, batch: list[tuple[AuditRecord, asyncio.Future[None] | None]]) -> None:
         try:
             payload = batch_payload([entry for entry, _ in batch])
-            await retried(
-                lambda: self._send(payload),
-                on=CONNECTION_BROKEN,
-                attempts=2,
-                timeout=None,
-                wait_initial=0,
-                wait_jitter=0,
-            )
+            await once_more(lambda: self._send(payload), on=CONNECTION_BROKEN)
             self.batches += 1
         except Exception as exc:
             for entry, done in batch:
@@ -309,9 +300,7 @@ async def record_many(db: Database, entries: list[AuditRecord]) -> int:
         async with db.session() as driver:
             return int(await driver.fetchval(RECORD_MANY_SQL, payload))
 
-    return await retried(
-        append, on=CONNECTION_BROKEN, attempts=2, timeout=None, wait_initial=0, wait_jitter=0
-    )
+    return await once_more(append, on=CONNECTION_BROKEN)
 
 
 def batch_payload(entries: list[AuditRecord]) -> str:

@@ -60,6 +60,14 @@ async def retried(
     raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
+async def once_more(
+    call: Callable[[], Awaitable[T]], *, on: type[Exception] | tuple[type[Exception], ...]
+) -> T:
+    """``call()``, tried a second time at once when it raises ``on`` (a connection that failed
+    before anything ran on it: the second try takes another)."""
+    return await retried(call, on=on, attempts=2, timeout=None, wait_initial=0, wait_jitter=0)
+
+
 def translate_error(exc: BaseException) -> ZavaError:
     """Map a driver or pool failure to a typed error with a short, safe message."""
     if isinstance(exc, ZavaError):

@@ -30,7 +30,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from zava_mcp.db.failures import CONNECTION_BROKEN, CONNECTION_LOST, retried, translate_error
+from zava_mcp.db.failures import (
+    CONNECTION_BROKEN,
+    CONNECTION_LOST,
+    once_more,
+    retried,
+    translate_error,
+)
 from zava_mcp.db.tenant import Tenant, new_statements
 from zava_mcp.errors import (
     DatabaseError,
@@ -279,14 +285,7 @@ class Database:
         and the BEGIN tried once more on another, at once.
         """
         try:
-            return await retried(
-                lambda: self._begin_once(begin),
-                on=CONNECTION_LOST,
-                attempts=2,
-                timeout=None,
-                wait_initial=0,
-                wait_jitter=0,
-            )
+            return await once_more(lambda: self._begin_once(begin), on=CONNECTION_LOST)
         except ZavaError:
             raise
         except Exception as exc:
