@@ -9,11 +9,10 @@ import prometheus_client
 import pytest
 from loguru import logger
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.requests import Request
 
 from zava_mcp.errors import QueryTimeoutError
-from zava_mcp.infra.metrics import Metrics, metrics_endpoint, sqlalchemy_pool_stats
+from zava_mcp.infra.metrics import Metrics, metrics_endpoint
 from zava_mcp.infra.querymon import QueryMonitor, query_hash
 
 # --- metrics -----------------------------------------------------------------------------------
@@ -137,20 +136,6 @@ async def test_metrics_endpoint_serves_the_exposition() -> None:
     assert response.headers["content-type"].startswith("text/plain")
     text = bytes(response.body).decode("utf-8")
     assert 'tool_calls_total{outcome="ok",tool="get_store_performance"} 1.0' in text
-
-
-async def test_sqlalchemy_pool_stats() -> None:
-    engine = create_async_engine(
-        "postgresql+asyncpg://app:pw@127.0.0.1:9/zava", pool_size=4, max_overflow=2
-    )
-    try:
-        stats = sqlalchemy_pool_stats(engine.pool)
-    finally:
-        await engine.dispose()
-    assert stats == {"size": 4.0, "checked_out": 0.0, "overflow": 0.0, "waiters": 0.0}
-
-
-# --- query monitor -----------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -545,7 +545,7 @@ async def test_the_trail_commits_waiting_rows_together_in_order(
     are written after a short linger."""
     since = await trail.last_id(owner_conn)
     failures: list[str] = []
-    db = audit_database(app_db.engine.url)
+    db = audit_database(app_db.url)
     who = manager_identity("ho-1").manager_id
 
     def entry(i: int, outcome: str) -> AuditRecord:
@@ -643,7 +643,7 @@ async def test_a_closed_trail_refuses_starts_and_reports_outcomes(app_db: Databa
     """After shutdown, a started row cannot be promised (the call fails closed) and an outcome
     row is reported as a failed write, never raised into an answer already given."""
     failures: list[str] = []
-    db = audit_database(app_db.engine.url)
+    db = audit_database(app_db.url)
     entry = AuditRecord(None, "t", {}, None, 0.0, "ok", None, "closed-trail")
     try:
         async with AuditTrail(db, on_failure=lambda e, x: failures.append(str(x))) as writer:
@@ -662,7 +662,7 @@ async def test_the_trail_writes_on_after_its_connection_is_killed(
     """The writer keeps one connection between batches; when the server ends that session, the
     next batch is written on a new one (no call fails for it)."""
     failures: list[str] = []
-    db = audit_database(app_db.engine.url)
+    db = audit_database(app_db.url)
     who = manager_identity("ho-1").manager_id
     since = await trail.last_id(owner_conn)
 

@@ -10,7 +10,7 @@ from tests.conftest import app_database, manager_identity
 from tests.unguarded import unguarded
 from tests.waiting import backend_gone, backend_running
 from zava_mcp.db.session import Database
-from zava_mcp.errors import QueryError, QueryTimeoutError
+from zava_mcp.errors import DatabaseError, QueryError, QueryTimeoutError
 
 
 async def test_unit_of_work_is_read_only_with_limits(app_db: Database) -> None:
@@ -182,6 +182,42 @@ async def test_kept_statements_are_per_identity_and_rows_follow_the_caller(pg: A
         assert kept == 3
     finally:
         await db.dispose()
+
+
+async def test_a_unit_of_work_handle_refuses_to_run_once_it_has_ended(pg: Any) -> None:
+    """Kept statements outlive the unit of work (they wait on the connection for its next
+    one); the handle does not: once its connection is back in the pool, nothing runs through
+    it, kept statement or not, and the connection serves the next caller."""
+    db = await _one_connection(pg)
+    options = {"max_rows": 5, "max_cell_bytes": 50, "max_response_bytes": 100_000}
+    try:
+        async with db.unit_of_work(manager_identity("sm-leeds")) as ended:
+            await ended.run(unguarded("select 1 as one"), **options, plan_key="k")
+        with pytest.raises(DatabaseError, match="ended"):
+            await ended.run(unguarded("select 1 as one"), **options, plan_key="k")
+        with pytest.raises(DatabaseError, match="ended"):
+            await ended.fetchval("select 1")
+        async with db.unit_of_work(manager_identity("ho-1")) as conn:
+            result = await conn.run(unguarded("select 1 as one"), **options, plan_key="k")
+            assert conn.kept_statements == 2  # still kept, used again
+        assert result.rows == [[1]]
+    finally:
+        await db.dispose()
+
+
+async def test_pool_gauges_follow_the_connections_in_use(pg: Any) -> None:
+    from zava_mcp.db.session import PoolConfig
+
+    db = await app_database(pg, PoolConfig(pool_size=2, max_overflow=1))
+    try:
+        async with db.unit_of_work(None), db.unit_of_work(None), db.unit_of_work(None):
+            busy = db.pool_stats()
+        idle = db.pool_stats()
+    finally:
+        await db.dispose()
+    assert busy == {"size": 3.0, "checked_out": 3.0, "overflow": 1.0, "waiters": 0.0}
+    assert idle == {"size": 3.0, "checked_out": 0.0, "overflow": 1.0, "waiters": 0.0}
+    assert db.pool_stats() == {}  # disposed: no pool, no gauges
 
 
 async def test_audit_sessions_write_and_tool_sessions_stay_read_only(pg: Any) -> None:

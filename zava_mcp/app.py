@@ -26,7 +26,7 @@ from zava_mcp.errors import ZavaError
 from zava_mcp.identity import Identity
 from zava_mcp.infra.cache import QueryCache
 from zava_mcp.infra.logging import register_secret
-from zava_mcp.infra.metrics import Metrics, sqlalchemy_pool_stats
+from zava_mcp.infra.metrics import Metrics
 from zava_mcp.infra.querymon import QueryMonitor
 from zava_mcp.infra.settings import Settings, async_url, redact_url
 from zava_mcp.pipeline import KnownManagers
@@ -118,7 +118,7 @@ async def audit_trail(
         )
 
     db = audit.audit_database(
-        primary.engine.url, primary.config, synchronous_commit=settings.audit_synchronous_commit
+        primary.url, primary.config, synchronous_commit=settings.audit_synchronous_commit
     )
     try:
         async with AuditTrail(db, on_failure=failed) as trail:
@@ -156,7 +156,7 @@ async def background(work: Callable[[], Coroutine[Any, Any, None]] | None) -> As
 
 @asynccontextmanager
 async def pool_gauges(metrics: Metrics, db: Database) -> AsyncIterator[None]:
-    metrics.set_pool_collector(lambda: sqlalchemy_pool_stats(db.engine.pool))
+    metrics.set_pool_collector(db.pool_stats)
     try:
         yield
     finally:

@@ -27,7 +27,7 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from zava_mcp.db.failures import CONNECTION_BROKEN, once_more
-from zava_mcp.db.session import Database, PoolConfig
+from zava_mcp.db.session import Database, PoolConfig, lost
 from zava_mcp.errors import DatabaseError
 
 #: the whole stored argument structure, serialized, is at most this many bytes
@@ -169,8 +169,10 @@ class AuditTrail:
         self._linger_s = linger_s
         self._max_batch = max_batch
         self._queue: list[tuple[AuditRecord, asyncio.Future[None] | None]] = []
-        self._queued = asyncio.Event()  # any row waits
-        self._urgent = asyncio.Event()  # a started row waits (a call is waiting for it)
+        # the writer's one wake-up: a started row waits (a call is waiting for it), outcome
+        # rows have lingered long enough, or the trail is closing
+        self._due = asyncio.Event()
+        self._linger: asyncio.TimerHandle | None = None
         self._closing = False
         self._writer: asyncio.Task[None] | None = None
         # the writer's one connection, kept between batches (a pool checkout per batch cost
@@ -185,8 +187,7 @@ class AuditTrail:
 
     async def __aexit__(self, *_: object) -> None:
         self._closing = True
-        self._queued.set()
-        self._urgent.set()
+        self._wake()
         try:
             if self._writer is not None:
                 await self._writer
@@ -198,12 +199,25 @@ class AuditTrail:
         if it could not be)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._put(entry, done)
-        self._urgent.set()
+        self._wake()
         return done
 
     def finish(self, entry: AuditRecord) -> None:
         """Queue a call's outcome row (after its started row, if the call has one)."""
         self._put(entry, None)
+        self._linger_then_wake()
+
+    def _wake(self) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+        self._due.set()
+
+    def _linger_then_wake(self) -> None:
+        """Outcome rows wait for a started row to ride with, at most ``linger_s`` (one timer
+        for all of them, not a task per wait)."""
+        if self._linger is None and not self._due.is_set() and self._queue:
+            self._linger = asyncio.get_running_loop().call_later(self._linger_s, self._wake)
 
     def _put(self, entry: AuditRecord, done: asyncio.Future[None] | None) -> None:
         if self._writer is None or self._writer.done():
@@ -213,12 +227,13 @@ class AuditTrail:
                 return
             raise stopped
         self._queue.append((entry, done))
-        self._queued.set()
 
     async def _write_loop(self) -> None:
         try:
             await self._write_until_closed()
         finally:
+            if self._linger is not None:
+                self._linger.cancel()
             # cancelled or closed: a call still waiting for its row must not wait for ever
             for _, done in self._queue:
                 if done is not None and not done.done():
@@ -226,24 +241,22 @@ class AuditTrail:
 
     async def _write_until_closed(self) -> None:
         while True:
-            if not self._queue:
-                if self._closing:
-                    return
-                self._queued.clear()
-                await self._queued.wait()
-                continue
-            if not self._urgent.is_set() and not self._closing:
-                # only outcome rows: they wait for a started row to ride with, a little while
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._urgent.wait(), self._linger_s)
-            batch = self._queue[: self._max_batch]
-            del self._queue[: self._max_batch]
-            if not any(done is not None for _, done in self._queue):
-                self._urgent.clear()
-            await self._append(batch)
+            if not self._queue and self._closing:
+                return
+            await self._due.wait()
+            self._due.clear()
+            while self._queue:
+                batch = self._queue[: self._max_batch]
+                del self._queue[: self._max_batch]
+                await self._append(batch)
+                if self._closing or any(done is not None for _, done in self._queue):
+                    continue  # a call waits for a row queued meanwhile: at once
+                # only outcome rows queued meanwhile: they linger for a started row
+                self._linger_then_wake()
+                break
 
     async def _connection(self) -> asyncpg.Connection:
-        if self._driver is not None and self._driver.is_closed():
+        if self._driver is not None and lost(self._driver):
             await self._let_go(failed=True)
         if self._driver is None:
             held = self.db.session()

@@ -7,13 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
-import sqlalchemy.exc
 import stamina
 
 from zava_mcp.errors import (
     DatabaseError,
     DatabaseUnavailableError,
-    PoolTimeoutError,
     QueryError,
     QueryTimeoutError,
     ResourceLimitError,
@@ -72,8 +70,6 @@ def translate_error(exc: BaseException) -> ZavaError:
     """Map a driver or pool failure to a typed error with a short, safe message."""
     if isinstance(exc, ZavaError):
         return exc
-    if isinstance(exc, sqlalchemy.exc.TimeoutError):
-        return PoolTimeoutError("all database connections are busy; try again shortly")
     orig = getattr(exc, "orig", None)
     cause = getattr(orig, "__cause__", None) or orig or exc
     if isinstance(cause, asyncpg.exceptions.QueryCanceledError):
@@ -91,8 +87,6 @@ def translate_error(exc: BaseException) -> ZavaError:
     ):
         return DatabaseUnavailableError("the database is unavailable; try again shortly")
     if isinstance(cause, CONNECTION_BROKEN):
-        return DatabaseUnavailableError("the database connection was lost; try again shortly")
-    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
         return DatabaseUnavailableError("the database connection was lost; try again shortly")
     sqlstate = getattr(cause, "sqlstate", "") or ""
     if isinstance(cause, asyncpg.exceptions.PostgresError) and sqlstate.startswith(("53", "54")):

@@ -17,6 +17,7 @@ from cachetools import LRUCache
 
 from zava_mcp.db.guard import GuardedQuery
 from zava_mcp.db.queries import agent
+from zava_mcp.errors import DatabaseError
 
 #: prepared agent statements kept per pooled connection, least recently used dropped first; each
 #: holds a plan in its backend, so the count stays modest
@@ -32,26 +33,38 @@ def new_statements() -> Statements:
 class Tenant:
     """One READ ONLY transaction bound to one caller, on one pooled connection."""
 
-    __slots__ = ("_driver", "_statements")
+    __slots__ = ("_driver", "_open", "_statements")
 
     def __init__(self, driver: asyncpg.Connection, statements: Statements) -> None:
         self._driver = driver
         self._statements = statements
+        self._open = True
+
+    def close(self) -> None:
+        """The unit of work has ended: the connection may already serve another caller, so
+        nothing more runs through this handle (its kept statements included)."""
+        self._open = False
+
+    @property
+    def driver(self) -> asyncpg.Connection:
+        if not self._open:
+            raise DatabaseError("this unit of work has ended; its connection is not yours")
+        return self._driver
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         """Rows of one reviewed statement (``$1``... parameters)."""
-        return await self._driver.fetch(sql, *args)
+        return await self.driver.fetch(sql, *args)
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        return await self._driver.fetchrow(sql, *args)
+        return await self.driver.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        return await self._driver.fetchval(sql, *args)
+        return await self.driver.fetchval(sql, *args)
 
     async def execute(self, sql: str) -> None:
         """Reviewed statements without parameters (``SET LOCAL ...``), in one simple-protocol
         message."""
-        await self._driver.execute(sql)
+        await self.driver.execute(sql)
 
     async def run(
         self,
@@ -82,9 +95,10 @@ class Tenant:
         to run one whose result type has changed since (``InvalidCachedStatementError``), and
         :meth:`forget_statements` then drops them all. The pool's recycle time bounds their age.
         """
+        driver = self.driver
         statement = self._statements.get((plan_key, sql))
         if statement is None:
-            statement = await self._driver.prepare(sql)
+            statement = await driver.prepare(sql)
             self._statements[(plan_key, sql)] = statement
         return statement
 

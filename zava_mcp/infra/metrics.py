@@ -14,7 +14,6 @@ from __future__ import annotations
 import hmac
 import threading
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
 
 from loguru import logger
 from prometheus_client import (
@@ -35,7 +34,6 @@ __all__ = [
     "POOL_GAUGES",
     "Metrics",
     "metrics_endpoint",
-    "sqlalchemy_pool_stats",
 ]
 
 DURATION_BUCKETS: tuple[float, ...] = (
@@ -186,7 +184,7 @@ class Metrics:
 
         ``fn`` returns a dict with any of ``size``, ``checked_out``, ``overflow``, ``waiters``
         (or the full gauge names); missing keys are left out. It runs in the scraping request,
-        so it must be quick and must not do I/O. See :func:`sqlalchemy_pool_stats`.
+        so it must be quick and must not do I/O (``Database.pool_stats`` is one).
         """
         self._pool.set_callback(fn)
 
@@ -228,44 +226,6 @@ def metrics_endpoint(
         return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 
     return endpoint
-
-
-def sqlalchemy_pool_stats(pool: Any) -> dict[str, float]:
-    """Stats of a SQLAlchemy ``QueuePool``/``AsyncAdaptedQueuePool`` for the pool gauges.
-
-    Pass the pool itself (``engine.pool``), read again at each call: ``dispose()`` replaces it.
-    ``overflow`` is the number of connections beyond the pool size (never negative); ``waiters``
-    is read best-effort from the pool's queue and left out when it cannot be known.
-    """
-    stats: dict[str, float] = {}
-    for key, attr in (("size", "size"), ("checked_out", "checkedout"), ("overflow", "overflow")):
-        method = getattr(pool, attr, None)
-        if callable(method):
-            stats[key] = float(method())
-    if "overflow" in stats:
-        stats["overflow"] = max(stats["overflow"], 0.0)
-    waiters = _pool_waiters(pool)
-    if waiters is not None:
-        stats["waiters"] = float(waiters)
-    return stats
-
-
-def _pool_waiters(pool: Any) -> int | None:
-    queue = getattr(pool, "_pool", None)
-    if queue is None:
-        return None
-    # AsyncAdaptedQueue builds its asyncio.Queue lazily: never create it from here
-    inner = vars(queue).get("_queue")
-    getters = getattr(inner, "_getters", None) if inner is not None else None
-    if getters is not None:
-        return sum(1 for waiter in getters if not waiter.done())
-    condition = getattr(queue, "not_empty", None)  # the threading Queue of a sync pool
-    waiting = getattr(condition, "_waiters", None)
-    if waiting is not None:
-        return len(waiting)
-    if inner is None and hasattr(queue, "use_lifo"):
-        return 0  # an async queue nobody has waited on yet
-    return None
 
 
 def _package_version() -> str:
