@@ -166,34 +166,50 @@ def test_secrets_never_reach_any_sink(
         assert "OSError: could not reach" in outputs["stderr"]  # the cause, redacted
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (
-            "postgresql://app:s3cret@localhost:5432/zava",
-            "postgresql://app:***@localhost:5432/zava",
-        ),
-        ("url=redis://:hunter2@cache:6379/0", "url=redis://:***@cache:6379/0"),
-        ("host=db password=hunter22 dbname=zava", "host=db password=*** dbname=zava"),
-        ("pwd='a b c'; next", "pwd='***'; next"),
-        ('{"db_password": "x\\"y", "max_tokens": 5}', '{"db_password": "***", "max_tokens": 5}'),
-        ("api-key: abc123 api_key=def456", "api-key: *** api_key=***"),
-        ("{'x-api-key': 'k-1'}", "{'x-api-key': '***'}"),
-        ("Authorization: Bearer abc.def", "Authorization: Bearer ***"),
-        ("authorization=Basic dXNlcjpwYXNz", "authorization=Basic ***"),
-        ("sent bearer abcdef123", "sent bearer ***"),
-        (f"jwt {JWT} end", "jwt *** end"),
-        ("ALTER ROLE app PASSWORD 'it''s' LOGIN", "ALTER ROLE app PASSWORD '***' LOGIN"),
-        (
-            "https://x.test/cb?access_token=abc&state=1",
-            "https://x.test/cb?access_token=***&state=1",
-        ),
-        ("http://127.0.0.1:8000/mcp and a@b.test", "http://127.0.0.1:8000/mcp and a@b.test"),
-        ("select count(*) from retail.orders", "select count(*) from retail.orders"),
-    ],
-)
+REDACTION_CASES = [
+    (
+        "postgresql://app:s3cret@localhost:5432/zava",
+        "postgresql://app:***@localhost:5432/zava",
+    ),
+    ("url=redis://:hunter2@cache:6379/0", "url=redis://:***@cache:6379/0"),
+    ("host=db password=hunter22 dbname=zava", "host=db password=*** dbname=zava"),
+    ("pwd='a b c'; next", "pwd='***'; next"),
+    ('{"db_password": "x\\"y", "max_tokens": 5}', '{"db_password": "***", "max_tokens": 5}'),
+    ("api-key: abc123 api_key=def456", "api-key: *** api_key=***"),
+    ("{'x-api-key': 'k-1'}", "{'x-api-key': '***'}"),
+    ("Authorization: Bearer abc.def", "Authorization: Bearer ***"),
+    ("authorization=Basic dXNlcjpwYXNz", "authorization=Basic ***"),
+    ("sent bearer abcdef123", "sent bearer ***"),
+    (f"jwt {JWT} end", "jwt *** end"),
+    ("ALTER ROLE app PASSWORD 'it''s' LOGIN", "ALTER ROLE app PASSWORD '***' LOGIN"),
+    (
+        "https://x.test/cb?access_token=abc&state=1",
+        "https://x.test/cb?access_token=***&state=1",
+    ),
+    ("http://127.0.0.1:8000/mcp and a@b.test", "http://127.0.0.1:8000/mcp and a@b.test"),
+    ("select count(*) from retail.orders", "select count(*) from retail.orders"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), REDACTION_CASES)
 def test_redact(text: str, expected: str) -> None:
     assert redact(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), REDACTION_CASES)
+def test_text_without_a_trigger_is_left_as_it_is_only_when_no_pattern_would_mask_it(
+    text: str, expected: str
+) -> None:
+    """``redact`` skips the patterns when the text holds none of the trigger substrings: every
+    match of every pattern must hold one (in any case), or the shortcut would let it through."""
+    from zava_mcp.infra.redaction import _PATTERNS, _TRIGGERS, mask_patterns
+
+    for variant in (text, text.upper(), text.lower(), f"x {text} y"):
+        for regex, _ in _PATTERNS:
+            for match in regex.finditer(variant):
+                assert _TRIGGERS.search(match.group(0)), (regex.pattern, match.group(0))
+        assert redact(variant) == mask_patterns(variant)
+    assert mask_patterns(text) == expected
 
 
 def test_register_secret() -> None:
