@@ -280,22 +280,32 @@ class CallPipeline(Middleware):
             if token is not None:
                 _CALLER.reset(token)
             duration_ms = (time.perf_counter() - started) * 1000
-            self.metrics.record_tool_call(label, code or "ok", duration_ms / 1000)
-            logger.info("{} {} in {:.1f} ms", what, code or "ok", duration_ms)
-            if services is not None:
-                # the outcome row goes out after the answer
-                services.audit.finish(
-                    _audit_entry(
-                        identity,
-                        what,
-                        arguments,
-                        request_id,
-                        outcome="error" if code else "ok",
-                        rows_returned=rows,
-                        duration_ms=duration_ms,
-                        error_code=code,
-                    ),
-                )
+            # counted, logged and its outcome row queued once the answer is on its way: none of
+            # it changes the answer, and the caller need not wait for it
+            asyncio.get_running_loop().call_soon(
+                self._settle,
+                services,
+                _audit_entry(
+                    identity,
+                    what,
+                    arguments,
+                    request_id,
+                    outcome="error" if code else "ok",
+                    rows_returned=rows,
+                    duration_ms=duration_ms,
+                    error_code=code,
+                ),
+                label,
+            )
+
+    def _settle(self, services: Services | None, outcome: AuditRecord, label: str) -> None:
+        """After a call: its metrics, its log line and its outcome row (after its started
+        row in the trail)."""
+        code = outcome.error_code
+        self.metrics.record_tool_call(label, code or "ok", outcome.duration_ms / 1000)
+        logger.info("{} {} in {:.1f} ms", outcome.tool, code or "ok", outcome.duration_ms)
+        if services is not None:
+            services.audit.finish(outcome)
 
 
 async def _recorded(begun: asyncio.Future[None]) -> None:
