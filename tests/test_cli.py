@@ -241,3 +241,26 @@ def test_bad_command_line_arguments_get_one_clear_line() -> None:
     call = run_cli("call", "get_current_utc_date", "not-a-pair", env={})
     assert call.returncode == 2
     assert "arguments are key=value" in call.stderr and "Traceback" not in call.stderr
+
+
+def test_idle_http_connections_outlive_a_proxys_keepalive(monkeypatch: pytest.MonkeyPatch) -> None:
+    """nginx keeps an idle upstream connection 60 s (``keepalive_timeout``'s default for
+    ``scripts/nginx.conf``'s ``keepalive 64``): the server must keep it longer, or nginx can send
+    a request on a connection uvicorn is closing (seen in the bench at 128 clients as a reset)."""
+    import uvicorn
+    from click.testing import CliRunner
+
+    from zava_mcp.cli import cli
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda _app, **kwargs: seen.update(kwargs))
+    result = CliRunner().invoke(
+        cli,
+        ["serve"],
+        env={
+            "ZAVA_DATABASE_URL": "postgresql+asyncpg://app:pw@127.0.0.1:9/zava",
+            "ZAVA_AUTH_MODE": "header",
+        },
+    )
+    assert result.exit_code == 0, result.output
+    assert seen["timeout_keep_alive"] > 60

@@ -81,6 +81,10 @@ def migrate(ctx: click.Context, revision: str) -> int:
 cli.add_command(seed_command, name="seed")
 
 
+#: seconds an idle HTTP connection stays open (longer than nginx's upstream keepalive_timeout)
+HTTP_KEEP_ALIVE_S = 75
+
+
 @cli.command()
 @click.option("--transport", type=click.Choice(("http", "stdio")), default="http")
 @click.option("--host")
@@ -111,6 +115,10 @@ def serve(ctx: click.Context, transport: str, host: str | None, port: int | None
         proxy_headers=False,  # TrustedProxyMiddleware decides whose forwarded headers count
         log_level=settings.log_level.lower(),
         timeout_graceful_shutdown=10,
+        # an idle connection is kept longer than a reverse proxy keeps its own (nginx's upstream
+        # keepalive_timeout is 60 s): with uvicorn's 5 s, the proxy (or a busy client) could send
+        # its next request on a connection uvicorn was closing, and get a reset, not an answer
+        timeout_keep_alive=HTTP_KEEP_ALIVE_S,
         access_log=False,
         log_config=None,  # uvicorn's records go through loguru (configured in settings_for)
     )
