@@ -22,7 +22,7 @@ from fastmcp.client.transports import StreamableHttpTransport
 
 from benchmarks.stats import summary
 from benchmarks.workload import QUERIES, Caller, plan
-from zava_mcp.db.session import disable_asyncpg_jit_toggle
+from zava_mcp.db.pool import disable_asyncpg_jit_toggle
 from zava_mcp.security.binding import signed_identity
 
 #: the direct floor uses as many connections as one server's pool can hold (10 + 10 overflow)

@@ -21,7 +21,7 @@ from benchmarks.context import Context
 from benchmarks.load import run_bound
 from benchmarks.stats import median, summary
 from benchmarks.workload import QUERIES, Caller, head_office
-from zava_mcp.db.session import disable_asyncpg_jit_toggle
+from zava_mcp.db.pool import disable_asyncpg_jit_toggle
 
 Timings = dict[str, dict[str, list[float]]]
 

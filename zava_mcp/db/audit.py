@@ -27,7 +27,8 @@ import asyncpg
 from sqlalchemy.engine import URL
 
 from zava_mcp.db.failures import CONNECTION_BROKEN, once_more
-from zava_mcp.db.session import Database, PoolConfig, lost
+from zava_mcp.db.pool import lost
+from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.errors import DatabaseError
 
 #: the whole stored argument structure, serialized, is at most this many bytes
