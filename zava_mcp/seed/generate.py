@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import accumulate
+from typing import TypeVar
 
 from zava_mcp.seed.catalogue import Catalogue, Product, Store
 
@@ -46,6 +49,18 @@ CATEGORY_SEASON = {
 WEEKDAY_DEMAND = (0.85, 0.85, 0.9, 0.95, 1.05, 1.35, 1.25)
 DISCOUNTS = (Decimal(5), Decimal(10), Decimal(15), Decimal(20), Decimal(25))
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
+ITEM_COUNTS = (1, 2, 3, 4, 5, 6)
+ITEM_COUNT_CUM = list(accumulate((30, 28, 18, 12, 8, 4)))
+QUANTITIES = (1, 2, 3, 4, 6, 10)
+QUANTITY_CUM = {
+    cheap: list(accumulate((60, 20, 8, 6, 4, 2 if cheap else 0))) for cheap in (True, False)
+}
+OLD_STATUSES = ("completed", "cancelled", "returned")
+OLD_STATUS_CUM = list(accumulate((93, 3, 4)))
+RECENT_STATUSES = ("pending", "shipped", "completed")
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -71,8 +86,22 @@ def _season_key(category_name: str) -> str | None:
     return None
 
 
+#: ``uuid.UUID(int=n, version=4)`` without the per-call version arithmetic
+_UUID_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+_UUID_SET = (0x8000 << 48) | (4 << 76)
+
+
 def _uuid(rng: random.Random) -> uuid.UUID:
-    return uuid.UUID(int=rng.getrandbits(128), version=4)
+    return uuid.UUID(int=(rng.getrandbits(128) & _UUID_KEEP) | _UUID_SET)
+
+
+def _picker(
+    rng: random.Random, population: Sequence[_T], cum_weights: Sequence[float]
+) -> Callable[[], _T]:
+    """``lambda: rng.choices(population, cum_weights=cum_weights)[0]``, drawing the same one
+    ``random()`` per pick (the seed's rows stay the same), without the per-call checks."""
+    draw, total, hi = rng.random, cum_weights[-1] + 0.0, len(population) - 1
+    return lambda: population[bisect_right(cum_weights, draw() * total, 0, hi)]
 
 
 def _store_weights(stores: list[Store]) -> list[float]:
@@ -115,6 +144,7 @@ class Generator:
         self.store_weights = _store_weights(self.stores)
         self.customers_by_store: dict[uuid.UUID, list[uuid.UUID]] = {s.id: [] for s in self.stores}
         self.order_items: list[tuple[object, ...]] = []
+        self._line_totals: dict[tuple[Decimal, int, Decimal], Decimal] = {}
         self._days = [
             HISTORY_START + timedelta(days=i) for i in range((HISTORY_END - HISTORY_START).days + 1)
         ]
@@ -137,13 +167,14 @@ class Generator:
 
     def customers(self) -> Iterator[tuple[object, ...]]:
         rng = self.rng
-        store_cum = _cumulative(self.store_weights)
+        pick_store = _picker(rng, self.stores, _cumulative(self.store_weights))
+        pick_day = _picker(rng, self._days, self._day_cum)
         for n in range(self.scale.customers):
-            store = rng.choices(self.stores, cum_weights=store_cum)[0]
+            store = pick_store()
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
             customer_id = _uuid(rng)
             self.customers_by_store[store.id].append(customer_id)
-            joined = rng.choices(self._days, cum_weights=self._day_cum)[0]
+            joined = pick_day()
             yield (
                 customer_id,
                 store.id,
@@ -159,25 +190,33 @@ class Generator:
         rng = self.rng
         products = self.catalogue.products
         stores = [s for s in self.stores if self.customers_by_store[s.id]]
-        store_cum = _cumulative([self.store_weights[self.stores.index(s)] for s in stores])
+        pick_store = _picker(
+            rng, stores, _cumulative([self.store_weights[self.stores.index(s)] for s in stores])
+        )
+        pick_day = _picker(rng, self._days, self._day_cum)
+        pick_count = _picker(rng, ITEM_COUNTS, ITEM_COUNT_CUM)
+        pick_old_status = _picker(rng, OLD_STATUSES, OLD_STATUS_CUM)
+        pick_products = [_picker(rng, products, cum) for cum in self._product_cum]
+        pick_quantity = {
+            cheap: _picker(rng, QUANTITIES, QUANTITY_CUM[cheap]) for cheap in QUANTITY_CUM
+        }
         recent = HISTORY_END - timedelta(days=14)
+        items = self.order_items
         for _ in range(self.scale.orders):
-            store = rng.choices(stores, cum_weights=store_cum)[0]
+            store = pick_store()
             customer_id = rng.choice(self.customers_by_store[store.id])
-            day = rng.choices(self._days, cum_weights=self._day_cum)[0]
+            day = pick_day()
             order_id = _uuid(rng)
             created = datetime.combine(day, time(8 + rng.randrange(12), rng.randrange(60)), UTC)
-            count = rng.choices((1, 2, 3, 4, 5, 6), weights=(30, 28, 18, 12, 8, 4))[0]
-            chosen = rng.choices(products, cum_weights=self._product_cum[day.month - 1], k=count)
+            pick_product = pick_products[day.month - 1]
+            # drawn before the items, as ``rng.choices(products, k=count)`` drew them
+            chosen = [pick_product() for _ in range(pick_count())]
             total = Decimal(0)
             for product in chosen:
-                item = self._item(rng, order_id, store.id, product, created)
+                item = self._item(rng, order_id, store.id, product, created, pick_quantity)
                 total += item[7]  # type: ignore[operator]
-                self.order_items.append(item)
-            if day > recent:
-                status = rng.choice(("pending", "shipped", "completed"))
-            else:
-                status = rng.choices(("completed", "cancelled", "returned"), weights=(93, 3, 4))[0]
+                items.append(item)
+            status = rng.choice(RECENT_STATUSES) if day > recent else pick_old_status()
             yield (order_id, customer_id, store.id, day, total, status, created)
 
     def _item(
@@ -187,12 +226,18 @@ class Generator:
         store_id: uuid.UUID,
         product: Product,
         created: datetime,
+        pick_quantity: dict[bool, Callable[[], int]],
     ) -> tuple[object, ...]:
-        cheap = product.base_price < 15
-        quantity = rng.choices((1, 2, 3, 4, 6, 10), weights=(60, 20, 8, 6, 4, 2 if cheap else 0))[0]
-        discount = Decimal(0) if rng.random() < 0.8 else rng.choice(DISCOUNTS)
+        quantity = pick_quantity[product.base_price < 15]()
+        discount = ZERO if rng.random() < 0.8 else rng.choice(DISCOUNTS)
         unit_price = product.base_price
-        line_total = (unit_price * quantity * (100 - discount) / 100).quantize(CENT, ROUND_HALF_UP)
+        key = (unit_price, quantity, discount)
+        line_total = self._line_totals.get(key)
+        if line_total is None:
+            line_total = (unit_price * quantity * (100 - discount) / 100).quantize(
+                CENT, ROUND_HALF_UP
+            )
+            self._line_totals[key] = line_total
         return (
             _uuid(rng),
             order_id,
