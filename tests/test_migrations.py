@@ -49,6 +49,45 @@ def test_alembic_check_reports_no_drift(migrated: EmbeddedPostgres) -> None:
     command.check(alembic_config(migrated.admin_url()))  # raises on any drift
 
 
+async def test_index_columns_match_the_models(pg: EmbeddedPostgres) -> None:
+    """Every index of the retail schema has the key and INCLUDE columns its model declares
+    (``alembic check`` compares key columns only, not a covering index's INCLUDE list)."""
+    from zava_mcp.db.models import Base
+
+    rows = await _fetch(
+        pg.admin_url(),
+        """
+        select ic.relname as name,
+               array(select a.attname from generate_subscripts(i.indkey, 1) k
+                     join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
+                     where k < i.indnkeyatts order by k)::text[] as keys,
+               array(select a.attname from generate_subscripts(i.indkey, 1) k
+                     join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[k]
+                     where k >= i.indnkeyatts order by k)::text[] as included
+        from pg_index i join pg_class ic on ic.oid = i.indexrelid
+        join pg_namespace n on n.oid = ic.relnamespace
+        where n.nspname = 'retail' and not i.indisprimary and i.indexprs is null
+        """,
+    )
+    in_database = {r["name"]: (list(r["keys"]), list(r["included"])) for r in rows}
+    declared = {
+        index.name: (
+            [c.name for c in index.columns],
+            list(index.dialect_options["postgresql"]["include"] or []),
+        )
+        for table in Base.metadata.tables.values()
+        if table.schema == "retail"
+        for index in table.indexes
+        if all(c is not None for c in index.columns) and index.expressions == list(index.columns)
+    }
+    assert declared, "the models declare no indexes"
+    for name, (keys, included) in declared.items():
+        assert in_database.get(name) == (keys, included), name
+    covering = {name for name, (_, included) in in_database.items() if included}
+    assert covering == {name for name, (_, included) in declared.items() if included}
+    assert covering  # the sales reads' covering indexes (revision 0010)
+
+
 async def test_every_tenant_table_has_rls_enabled_and_forced(pg: EmbeddedPostgres) -> None:
     rows = await _fetch(
         pg.admin_url(),
