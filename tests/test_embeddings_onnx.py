@@ -3,6 +3,7 @@ same vectors as torch (so stored vectors stay valid), and only the shapes it sup
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
@@ -86,3 +87,28 @@ async def test_the_runtime_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None
         await model.aclose()
     monkeypatch.delenv("ZAVA_EMBEDDING_RUNTIME")
     assert Settings(_env_file=None).embedding.runtime == "auto"  # type: ignore[call-arg]
+
+
+async def test_a_warm_up_on_first_use_waits_for_the_first_query(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ZAVA_EMBEDDING_WARM_UP=false: nothing loads until the first query, which loads the
+    model itself; the warm-up then builds the ONNX path as it does at start."""
+    monkeypatch.setenv("ZAVA_EMBEDDING_WARM_UP", "false")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.embedding.warm_up is False
+    model = build_embedder(settings.embedding)
+    assert isinstance(model, LocalEmbedder)
+    warming = asyncio.create_task(model.warm_up(on_first_use=True))
+    try:
+        await asyncio.sleep(0)  # the warm-up task runs up to its wait
+        assert not warming.done() and not model.loaded and not model.warmed
+        assert len(await model.embed(["cordless drill"])) == 1
+        assert model.loaded
+        await asyncio.wait_for(warming, timeout=300)
+        assert model.warmed and model.runtime == "onnx"
+    finally:
+        warming.cancel()
+        await model.aclose()
+    monkeypatch.delenv("ZAVA_EMBEDDING_WARM_UP")
+    assert Settings(_env_file=None).embedding.warm_up is True  # type: ignore[call-arg]

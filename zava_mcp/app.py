@@ -9,6 +9,7 @@ part handed in by a test is used and left alone. It yields one frozen :class:`Se
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -266,7 +267,11 @@ async def assemble(
             interval = settings.cache_check_interval_s
             await stack.enter_async_context(background(lambda: watch.poll(interval)))
         # the model loads while the server starts taking calls, so the first search is quick
-        await stack.enter_async_context(background(getattr(embedder, "warm_up", None)))
+        # (or, with the warm-up off, once the first search has loaded it: the ONNX path)
+        warm_up = getattr(embedder, "warm_up", None)
+        if warm_up is not None and not settings.embedding.warm_up:
+            warm_up = functools.partial(warm_up, on_first_use=True)
+        await stack.enter_async_context(background(warm_up))
         yield services
 
 

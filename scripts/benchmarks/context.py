@@ -77,10 +77,14 @@ class Context:
 
 async def warm_up(server: Server) -> None:
     """One call of each kind, and the server's background warm-up over, so neither the model
-    load nor the ONNX export runs while anything is timed."""
-    await asyncio.to_thread(wait_warm, server.base)
+    load nor the ONNX export runs while anything is timed (a server that never searches loads
+    no model: one call)."""
+    if server.searches:
+        await asyncio.to_thread(wait_warm, server.base)
     async with Client(mcp_transport(server.mcp_url, head_office())) as client:
         await client.call_tool_mcp("get_current_user_info", {})
-        await client.call_tool_mcp(
-            "semantic_search_products", {"query_description": "cordless drill", "max_results": 3}
-        )
+        if server.searches:
+            await client.call_tool_mcp(
+                "semantic_search_products",
+                {"query_description": "cordless drill", "max_results": 3},
+            )

@@ -39,9 +39,12 @@ def has_result_cache() -> bool:
     return "cache_ttl_s" in Settings.model_fields
 
 
-def server_env(app: URL, admin: URL, port: int, *, cache: bool = False) -> dict[str, str]:
+def server_env(
+    app: URL, admin: URL, port: int, *, cache: bool = False, searches: bool = True
+) -> dict[str, str]:
     """The server's environment. The result cache is off unless ``cache``: a load benchmark
-    repeats the same questions, and it measures answering them, not remembering answers."""
+    repeats the same questions, and it measures answering them, not remembering answers. A
+    server that is never asked to search (``searches=False``) loads no embedding model."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZAVA_")}
     env.update(
         {
@@ -63,6 +66,8 @@ def server_env(app: URL, admin: URL, port: int, *, cache: bool = False) -> dict[
     )
     if not cache and has_result_cache():
         env["ZAVA_CACHE_TTL_S"] = "0"
+    if not searches:
+        env["ZAVA_EMBEDDING_WARM_UP"] = "false"
     return env
 
 
@@ -119,6 +124,8 @@ class Server:
     base: str
     pid: int
     log: Path
+    #: whether it loads the embedding model (``ZAVA_EMBEDDING_WARM_UP``): searches are asked
+    searches: bool = True
 
     @property
     def mcp_url(self) -> str:
@@ -131,26 +138,35 @@ class Server:
 
 @contextmanager
 def mcp_server(
-    app: URL, admin: URL, log: Path, *, cache: bool = False, ready_timeout: float = 60.0
+    app: URL,
+    admin: URL,
+    log: Path,
+    *,
+    cache: bool = False,
+    searches: bool = True,
+    ready_timeout: float = 60.0,
 ) -> Iterator[Server]:
-    """One ``python -m zava_mcp serve`` on a free loopback port, ready (``/readyz``) on entry."""
+    """One ``python -m zava_mcp serve`` on a free loopback port, ready (``/readyz``) on entry;
+    ``searches=False``: never asked to search, so it loads no embedding model."""
     with only_this_database_open(admin):
-        proc, base = _spawn_server(app, admin, log, cache=cache, ready_timeout=ready_timeout)
+        proc, base = _spawn_server(
+            app, admin, log, cache=cache, searches=searches, ready_timeout=ready_timeout
+        )
     try:
-        yield Server(base, proc.pid, log)
+        yield Server(base, proc.pid, log, searches)
     finally:
         _stop(proc, signal.SIGTERM, 15)
 
 
 def _spawn_server(
-    app: URL, admin: URL, log: Path, *, cache: bool, ready_timeout: float
+    app: URL, admin: URL, log: Path, *, cache: bool, searches: bool, ready_timeout: float
 ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "zava_mcp", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=server_env(app, admin, port, cache=cache),
+            env=server_env(app, admin, port, cache=cache, searches=searches),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=log.parent,  # not the repo: a developer's .env must not change the benchmark

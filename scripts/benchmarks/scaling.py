@@ -66,7 +66,10 @@ async def replicas(ctx: Context) -> dict[str, Any]:
         setups[label] = data
 
     await measure("single_server", main.mcp_url, [main.pid])
-    with mcp_server(ctx.db.app, ctx.db.admin, ctx.logs / "server-replica-b.log") as second:
+    # the second replica is asked the analytics mix only: it loads no embedding model
+    with mcp_server(
+        ctx.db.app, ctx.db.admin, ctx.logs / "server-replica-b.log", searches=False
+    ) as second:
         output.say("replicas: second server started")
         await warm_up(second)
         with nginx([main.port], ctx.logs / "nginx-single") as base:

@@ -225,6 +225,7 @@ class LocalEmbedder:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zava-embed")
         self._closed = False
         self._warm_up_done = False
+        self._used = asyncio.Event()  # set by the first embed (a warm-up may wait for it)
 
     @property
     def model_name(self) -> str:
@@ -332,10 +333,14 @@ class LocalEmbedder:
                 raise EmbeddingError("the local embedder is closed") from exc
             raise
 
-    async def warm_up(self) -> None:
+    async def warm_up(self, *, on_first_use: bool = False) -> None:
         """Load the model now (in the worker thread) rather than on the first :meth:`embed`,
         and run one encode: torch's first forward pass sets up kernels and buffers, which
-        would otherwise land on the first caller."""
+        would otherwise land on the first caller. ``on_first_use`` waits for the first
+        :meth:`embed` instead (which loads the model itself): a process that never embeds
+        never loads it, and the ONNX path is still built after the first query."""
+        if on_first_use:
+            await self._used.wait()
         try:
             await self._run(self._load)
             await self._run(self._encode_batch, ["warm up"])
@@ -371,6 +376,7 @@ class LocalEmbedder:
         )
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        self._used.set()
         prepared = prepare_texts(texts)
         vectors: list[list[float]] = []
         # One executor job per batch: concurrent callers interleave batch by batch, and a

@@ -94,6 +94,12 @@ class EmbeddingSettings(BaseModel):
         "exported and checked at start (same vectors, about half torch's time); torch never "
         "exports",
     )
+    warm_up: bool = Field(
+        default=True,
+        description="local model: load it (and build its ONNX path) in the background while "
+        "the server starts, so the first search is quick; false loads it on the first search, "
+        "so a server that never searches never spends the memory or the start-up CPU",
+    )
 
 
 def _flat(group: str, model: type[BaseModel], renamed: Mapping[str, str]) -> dict[str, str]:
@@ -117,7 +123,15 @@ FLAT_NAMES: dict[str, str] = {
         EmbeddingSettings,
         {
             name: f"embedding_{name}"
-            for name in ("provider", "model", "batch_size", "timeout_s", "threads", "runtime")
+            for name in (
+                "provider",
+                "model",
+                "batch_size",
+                "timeout_s",
+                "threads",
+                "runtime",
+                "warm_up",
+            )
         },
     ),
 }
