@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,9 +11,9 @@ import pytest_asyncio
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
-from tests.conftest import in_memory_server, manager_identity
+from tests.conftest import app_database, in_memory_server, manager_identity
 from tests.oracle import LEVELS, codes_at, visible_store_names
-from zava_mcp.db.session import Database
+from zava_mcp.db.session import Database, PoolConfig
 from zava_mcp.infra.settings import Settings
 from zava_mcp.seed.catalogue import Catalogue
 
@@ -114,6 +115,68 @@ async def test_store_performance_own_store(app_db: Database, catalogue: Catalogu
         assert data["current"]["revenue"] > 0
         assert data["insights"]
         assert data["top_categories"] and data["top_products"]
+
+
+_RECOUNT = """
+select coalesce(sum(o.total_amount), 0)::float8 as revenue, count(*) as orders,
+       count(distinct o.customer_id) as customers,
+       coalesce((select sum(i.quantity) from retail.order_items i
+                 where i.order_id = any(array_agg(o.id))), 0) as units
+from retail.orders o
+where o.store_id = $1 and o.order_date >= $2 and o.order_date < $3
+  and o.status not in ('cancelled', 'returned')
+"""
+_RECOUNT_TOPS = """
+select p.sku, c.name as category, sum(i.line_total)::float8 as revenue
+from retail.orders o join retail.order_items i on i.order_id = o.id
+join retail.products p on p.id = i.product_id join retail.categories c on c.id = p.category_id
+where o.store_id = $1 and o.order_date >= $2 and o.order_date < $3
+  and o.status not in ('cancelled', 'returned')
+group by p.sku, c.name
+"""
+
+
+@pytest.mark.parametrize("connections", [10, 1])
+@pytest.mark.parametrize("period", ["last_7_days", "last_90_days", "month_to_date", "year_to_date"])
+async def test_store_performance_figures_match_a_plain_recount(
+    pg: Any, catalogue: Catalogue, owner_conn: Any, period: str, connections: int
+) -> None:
+    """Both periods' figures and the current period's tops, recounted by the simplest SQL on
+    the owner's connection (the report reads the previous period on a second connection when
+    one is free: both readings must be the caller's)."""
+    manager, own, _ = own_and_other_store(catalogue)
+    store_id = next(s.id for s in catalogue.stores if s.code == own)
+    # one connection: no second one is ever free, so the periods are read one after the other
+    db = await app_database(pg, PoolConfig(pool_size=connections, max_overflow=0))
+    try:
+        async with client_for(db, manager) as client:
+            result = await client.call_tool(
+                "get_store_performance", {"store_id": own, "time_period": period}
+            )
+    finally:
+        await db.dispose()
+    data = result.structured_content
+    for key in ("current", "previous"):
+        got = data[key]
+        bounds = (dt.date.fromisoformat(got["start"]), dt.date.fromisoformat(got["end"]))
+        want = await owner_conn.fetchrow(_RECOUNT, store_id, *bounds)
+        assert got["orders"] == want["orders"], key
+        assert got["units"] == want["units"], key
+        assert got["customers"] == want["customers"], key
+        assert got["revenue"] == pytest.approx(want["revenue"], abs=0.01), key
+    assert data["previous"]["orders"] > 0  # the comparison has something to compare with
+    bounds = (
+        dt.date.fromisoformat(data["current"]["start"]),
+        dt.date.fromisoformat(data["current"]["end"]),
+    )
+    lines = await owner_conn.fetch(_RECOUNT_TOPS, store_id, *bounds)
+    by_product = sorted(lines, key=lambda r: (-r["revenue"], r["sku"]))[:5]
+    assert [p["sku"] for p in data["top_products"]] == [r["sku"] for r in by_product]
+    by_category: dict[str, float] = {}
+    for r in lines:
+        by_category[r["category"]] = by_category.get(r["category"], 0.0) + r["revenue"]
+    top = sorted(by_category.items(), key=lambda kv: -kv[1])[:5]
+    assert [c["category"] for c in data["top_categories"]] == [name for name, _ in top]
 
 
 async def test_store_performance_for_other_store_is_refused(

@@ -270,3 +270,31 @@ async def test_a_pooled_session_the_server_ended_is_replaced_without_an_error(pg
     finally:
         await admin.close()
         await db.dispose()
+
+
+async def test_a_read_alongside_is_the_callers_and_never_waits_for_a_connection(
+    pg: Any, seeded: Any
+) -> None:
+    """``Database.alongside`` (the second read of a store report): a unit of work bound to the
+    same caller when a connection is free, ``None`` at once when none is (it never queues while
+    its caller holds a connection), and the pool is whole afterwards."""
+    from zava_mcp.db.session import PoolConfig
+
+    # a pool timeout far longer than any test: a wait for a connection would show as a hang
+    db = await app_database(pg, PoolConfig(pool_size=2, max_overflow=0, pool_timeout_s=600))
+    sql = "select count(distinct store_id) from retail.orders"
+    leeds = manager_identity("sm-leeds")
+    try:
+        async with db.unit_of_work(leeds) as own, db.alongside(leeds) as beside:
+            assert beside is not None
+            assert await own.fetchval(sql) == await beside.fetchval(sql) == 1
+            assert db.pool_stats()["checked_out"] == 2.0
+            async with db.alongside(leeds) as none_free:
+                assert none_free is None
+        head_office = manager_identity("ho-1")
+        async with db.unit_of_work(head_office) as own, db.alongside(head_office) as beside:
+            assert beside is not None
+            assert await beside.fetchval(sql) == await own.fetchval(sql) > 1
+        assert db.pool_stats()["checked_out"] == 0.0
+    finally:
+        await db.dispose()

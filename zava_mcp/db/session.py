@@ -111,12 +111,14 @@ class Database:
                 self._pool = pool
         return self._pool
 
-    async def connect(self) -> PooledConnection:
+    async def connect(self, *, wait: bool = True) -> PooledConnection:
         """A pooled connection, handed out in the order asked for (at most ``pool_timeout_s``
-        of waiting, then :class:`PoolTimeoutError`); give it back with :meth:`release`.
-        Connection errors (never query errors) are retried with exponential backoff and
-        jitter, briefly, so an outage fails fast."""
+        of waiting, then :class:`PoolTimeoutError`; at once without ``wait``); give it back
+        with :meth:`release`. Connection errors (never query errors) are retried with
+        exponential backoff and jitter, briefly, so an outage fails fast."""
         if self._turns.locked():
+            if not wait:
+                raise PoolTimeoutError("no database connection is free right now")
             try:
                 await asyncio.wait_for(self._turns.acquire(), self.config.pool_timeout_s)
             except TimeoutError:
@@ -204,12 +206,14 @@ class Database:
         *,
         statement_timeout_ms: int | None = None,
         lock_timeout_ms: int | None = None,
+        wait: bool = True,
     ) -> AsyncIterator[Tenant]:
         """A READ ONLY transaction bound to ``identity`` (``None`` binds nobody: no tenant rows),
         as the :class:`~zava_mcp.db.tenant.Tenant` handle every tenant query goes through.
 
         Committed when the block ends, rolled back when it raises; either way the identity and
-        the limits end with it.
+        the limits end with it. Without ``wait``, :class:`PoolTimeoutError` at once when no
+        connection is free.
         """
         begin = begin_statement(
             identity,
@@ -217,7 +221,7 @@ class Database:
             statement_timeout_ms=statement_timeout_ms,
             lock_timeout_ms=lock_timeout_ms,
         )
-        conn = await self._begun(begin)
+        conn = await self._begun(begin, wait=wait)
         ended = False  # the transaction ended cleanly: the connection may go back to the pool
         tenant = Tenant(conn, conn.statements)
         try:
@@ -245,7 +249,23 @@ class Database:
             tenant.close()
             await self.release(conn, reusable=ended)
 
-    async def _begun(self, begin: str) -> PooledConnection:
+    @asynccontextmanager
+    async def alongside(self, identity: Identity | None) -> AsyncIterator[Tenant | None]:
+        """A second unit of work for ``identity``, for a read that can run beside the caller's
+        own, if a pooled connection is free right now; ``None`` otherwise (the caller then
+        reads on its own unit of work, after the rest). It never waits for a connection: a call
+        holding one while queueing for a second could starve the pool, so a busy pool costs
+        parallelism, never a timeout."""
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                tenant: Tenant | None = await stack.enter_async_context(
+                    self.unit_of_work(identity, wait=False)
+                )
+            except PoolTimeoutError:
+                tenant = None
+            yield tenant
+
+    async def _begun(self, begin: str, *, wait: bool = True) -> PooledConnection:
         """A pooled connection with ``begin`` run on it.
 
         A pooled connection can die between checkout and the BEGIN (PostgreSQL tells idle
@@ -253,14 +273,14 @@ class Database:
         and the BEGIN tried once more on another, at once.
         """
         try:
-            return await once_more(lambda: self._begin_once(begin), on=CONNECTION_LOST)
+            return await once_more(lambda: self._begin_once(begin, wait), on=CONNECTION_LOST)
         except ZavaError:
             raise
         except Exception as exc:
             raise translate_error(exc) from exc
 
-    async def _begin_once(self, begin: str) -> PooledConnection:
-        conn = await self.connect()
+    async def _begin_once(self, begin: str, wait: bool) -> PooledConnection:
+        conn = await self.connect(wait=wait)
         try:
             if conn.is_in_transaction():
                 # never expected (a connection goes back only after a clean end); refuse to
