@@ -27,19 +27,21 @@ BENCHMARKS = (
 
 @dataclass(frozen=True)
 class Counts:
-    """Every loop in the harness is bounded by one of these counts and by a time cap."""
+    """Every loop in the harness is bounded by one of these counts and by a time cap. The
+    defaults keep a full run on a fresh clone within 15 minutes on 2 cores (issue 12): the
+    scale-10 seed alone takes about four of them."""
 
     concurrency: tuple[int, ...] = (1, 8, 32, 128)
     #: total timed calls per concurrency level (each client makes calls // clients of them)
-    calls: dict[int, int] = field(default_factory=lambda: {1: 150, 8: 320, 32: 512, 128: 768})
+    calls: dict[int, int] = field(default_factory=lambda: {1: 150, 8: 240, 32: 384, 128: 512})
     level_cap_s: float = 45.0
-    rls_repetitions: int = 30
+    rls_repetitions: int = 20
     rls_cap_s: float = 90.0
     replica_clients: int = 32
-    replica_calls: int = 512
+    replica_calls: int = 384
     seed_scales: tuple[float, ...] = (1.0, 10.0)
     store_perf_warm_calls: int = 45
-    synthetic_vectors: int = 100_000
+    synthetic_vectors: int = 50_000
     synthetic_clusters: int = 200
     synthetic_queries: int = 200
     catalogue_queries: int = 100
@@ -51,7 +53,7 @@ class Counts:
     hnsw_fallback_vectors: int = 50_000
     vector_query_cap_s: float = 30.0
     #: calls per profiled window: 1 client asking ``select 1``, 32 clients the analytics mix
-    profile_calls: dict[int, int] = field(default_factory=lambda: {1: 1500, 32: 768})
+    profile_calls: dict[int, int] = field(default_factory=lambda: {1: 1000, 32: 512})
     profile_cap_s: float = 90.0
     #: py-spy's samples per second (per thread that is running)
     profile_rate_hz: int = 250

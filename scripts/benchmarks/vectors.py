@@ -31,7 +31,7 @@ from zava_mcp.infra.settings import asyncpg_dsn
 SCRATCH_DATABASE = "scratch_bench_vectors"
 RECALL_TARGET = 0.95
 COPY_CHUNK = 5000
-#: the most an index build may hold in memory: the full run's 100k x 1536 HNSW graph fits
+#: the most an index build may hold in memory: a 100k x 1536 HNSW graph fits
 BUILD_MEMORY_CAP_MB = 1024
 
 
