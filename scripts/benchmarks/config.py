@@ -33,12 +33,12 @@ class Counts:
 
     concurrency: tuple[int, ...] = (1, 8, 32, 128)
     #: total timed calls per concurrency level (each client makes calls // clients of them)
-    calls: dict[int, int] = field(default_factory=lambda: {1: 150, 8: 240, 32: 384, 128: 512})
+    calls: dict[int, int] = field(default_factory=lambda: {1: 150, 8: 160, 32: 256, 128: 384})
     level_cap_s: float = 45.0
     rls_repetitions: int = 20
     rls_cap_s: float = 90.0
     replica_clients: int = 32
-    replica_calls: int = 384
+    replica_calls: int = 256
     seed_scales: tuple[float, ...] = (1.0, 10.0)
     store_perf_warm_calls: int = 45
     synthetic_vectors: int = 50_000
@@ -53,7 +53,7 @@ class Counts:
     hnsw_fallback_vectors: int = 50_000
     vector_query_cap_s: float = 30.0
     #: calls per profiled window: 1 client asking ``select 1``, 32 clients the analytics mix
-    profile_calls: dict[int, int] = field(default_factory=lambda: {1: 1000, 32: 512})
+    profile_calls: dict[int, int] = field(default_factory=lambda: {1: 1000, 32: 384})
     profile_cap_s: float = 90.0
     #: py-spy's samples per second (per thread that is running)
     profile_rate_hz: int = 250
