@@ -167,7 +167,7 @@ async def _load(
                     report,
                     bar,
                 )
-                bar.set_description("seeding: indexes and foreign keys")
+                bar.set_description("seeding indexes and foreign keys")
         finally:
             bar.close()
         await bump_data_version(conn)
