@@ -85,7 +85,7 @@ async def test_index_columns_match_the_models(pg: EmbeddedPostgres) -> None:
         assert in_database.get(name) == (keys, included), name
     covering = {name for name, (_, included) in in_database.items() if included}
     assert covering == {name for name, (_, included) in declared.items() if included}
-    assert covering  # the sales reads' covering indexes (revision 0010)
+    assert covering  # the order items' covering index (revision 0010)
 
 
 async def test_every_tenant_table_has_rls_enabled_and_forced(pg: EmbeddedPostgres) -> None:

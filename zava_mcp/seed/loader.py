@@ -111,7 +111,7 @@ async def seed(
     try:
         if not await _load(conn, catalogue, scale, reset, progress, report):
             return report
-        # VACUUM too: it sets the visibility map, so the covering indexes answer from the
+        # VACUUM too: it sets the visibility map, so the covering index answers from the
         # index alone (index-only scans) from the first call, not once autovacuum runs
         for table in reversed(ALL_TABLES):
             await conn.execute(f"VACUUM (ANALYZE) retail.{table}")
