@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any, Literal
 
 from zava_mcp.db.queries import sales as sales_queries
 from zava_mcp.db.queries.sales import PeriodSummary
-from zava_mcp.db.tenant import Tenant
 from zava_mcp.errors import AuthorizationError
 from zava_mcp.identity import Identity
 from zava_mcp.services.base import ServiceContext
@@ -108,18 +107,12 @@ def build_insights(perf: StorePerformance) -> list[str]:
     return insights
 
 
-async def _both(
-    first: Coroutine[Any, Any, PeriodSummary],
-    second: Callable[[Tenant], Coroutine[Any, Any, PeriodSummary]],
-    on: Tenant,
-    *,
-    parallel: bool,
+async def _together(
+    first: Coroutine[Any, Any, PeriodSummary], second: Coroutine[Any, Any, PeriodSummary]
 ) -> tuple[PeriodSummary, PeriodSummary]:
-    """``first``, and ``second`` on ``on``: at once when ``parallel`` (both run to their end, so
-    no read is left in flight, then the first error is raised), else one after the other."""
-    if not parallel:
-        return await first, await second(on)
-    outcomes = await asyncio.gather(first, second(on), return_exceptions=True)
+    """Both reads at once; both run to their end (no read is left in flight on a connection
+    going back to the pool), then the first error is raised."""
+    outcomes = await asyncio.gather(first, second, return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
@@ -164,14 +157,19 @@ class SalesAnalyticsService:
             start, end = period_bounds(time_period, as_of)
             prev_start, prev_end = previous_bounds(time_period, start, end)
             async with db.alongside(identity) as beside:
-                now, before = await _both(
-                    sales_queries.fetch_period_summary(conn, row.id, start, end, tops=True),
-                    lambda on: sales_queries.fetch_period_summary(
-                        on, row.id, prev_start, prev_end, tops=False
-                    ),
-                    conn if beside is None else beside,
-                    parallel=beside is not None,
-                )
+                reading = sales_queries.fetch_period_summary(conn, row.id, start, end, tops=True)
+                if beside is None:
+                    now = await reading
+                    before = await sales_queries.fetch_period_summary(
+                        conn, row.id, prev_start, prev_end, tops=False
+                    )
+                else:
+                    now, before = await _together(
+                        reading,
+                        sales_queries.fetch_period_summary(
+                            beside, row.id, prev_start, prev_end, tops=False
+                        ),
+                    )
         now_totals, prev_totals = now.totals, before.totals
         categories, products = now.top_categories, now.top_products
         current = _metrics(start, end, now_totals)
