@@ -99,9 +99,15 @@ async def test_a_warm_up_on_first_use_waits_for_the_first_query(
     assert settings.embedding.warm_up is False
     model = build_embedder(settings.embedding)
     assert isinstance(model, LocalEmbedder)
-    warming = asyncio.create_task(model.warm_up(on_first_use=True))
+    running = asyncio.Event()
+
+    async def warm() -> None:
+        running.set()  # the task goes on into warm_up until it waits there, then we resume
+        await model.warm_up(on_first_use=True)
+
+    warming = asyncio.create_task(warm())
     try:
-        await asyncio.sleep(0)  # the warm-up task runs up to its wait
+        await running.wait()
         assert not warming.done() and not model.loaded and not model.warmed
         assert len(await model.embed(["cordless drill"])) == 1
         assert model.loaded

@@ -336,9 +336,8 @@ class LocalEmbedder:
     async def warm_up(self, *, on_first_use: bool = False) -> None:
         """Load the model now (in the worker thread) rather than on the first :meth:`embed`,
         and run one encode: torch's first forward pass sets up kernels and buffers, which
-        would otherwise land on the first caller. ``on_first_use`` waits for the first
-        :meth:`embed` instead (which loads the model itself): a process that never embeds
-        never loads it, and the ONNX path is still built after the first query."""
+        would otherwise land on the first caller. ``on_first_use``: only after the first
+        :meth:`embed` (which loads the model itself); a process that never embeds never loads it."""
         if on_first_use:
             await self._used.wait()
         try:

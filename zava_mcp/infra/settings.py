@@ -96,9 +96,7 @@ class EmbeddingSettings(BaseModel):
     )
     warm_up: bool = Field(
         default=True,
-        description="local model: load it (and build its ONNX path) in the background while "
-        "the server starts, so the first search is quick; false loads it on the first search, "
-        "so a server that never searches never spends the memory or the start-up CPU",
+        description="local model: load it while the server starts; false: on the first search",
     )
 
 
@@ -123,15 +121,8 @@ FLAT_NAMES: dict[str, str] = {
         EmbeddingSettings,
         {
             name: f"embedding_{name}"
-            for name in (
-                "provider",
-                "model",
-                "batch_size",
-                "timeout_s",
-                "threads",
-                "runtime",
-                "warm_up",
-            )
+            for name in EmbeddingSettings.model_fields
+            if not name.startswith(("openai_", "azure_"))
         },
     ),
 }
