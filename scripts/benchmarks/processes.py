@@ -124,7 +124,8 @@ class Server:
     base: str
     pid: int
     log: Path
-    #: whether it loads the embedding model (``ZAVA_EMBEDDING_WARM_UP``): searches are asked
+    #: whether it will be asked to search; a server that will not loads no embedding model
+    #: (``ZAVA_EMBEDDING_WARM_UP=false``), and its warm-up skips the search
     searches: bool = True
 
     @property
